@@ -1,0 +1,29 @@
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SYNTHETIC_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'slowonly-r18_synthetic.py')
+
+
+def run_tool(script, *args, cwd, env=None, timeout=600):
+    """Run ``tools/<script>`` with this interpreter in ``cwd``; return the CompletedProcess."""
+    command = [sys.executable, osp.join(ROOT, 'tools', script), *map(str, args)]
+    if script.endswith('.sh'):
+        command = ['bash', osp.join(ROOT, 'tools', script), *map(str, args)]
+    full_env = dict(os.environ, PYTHON=sys.executable, **(env or {}))
+    return subprocess.run(command, cwd=cwd, env=full_env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope='session')
+def synthetic_root(tmp_path_factory):
+    """A tiny synthetic dataset, laid out as configs expect it: ``<root>/data/synthetic``."""
+    from vsgt.datasets.synthetic import generate_synthetic_dataset
+    root = tmp_path_factory.mktemp('project')
+    generate_synthetic_dataset(root / 'data' / 'synthetic', num_videos=4, num_frames=24,
+                               key_frame_stride=6, seed=0, progress=False)
+    return root

@@ -1,0 +1,37 @@
+"""Test a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--dump results.pkl]``."""
+import argparse
+import os.path as osp
+
+from mmengine.runner import Runner
+
+from vsgt.utils.checkpoint import check_checkpoint
+from vsgt.utils.launch import add_common_args, clean_failure, load_config, run_cli
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a VSGT / mmaction2 model')
+    add_common_args(parser)
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--dump', help='write the raw predictions to this pickle (.pkl/.pickle)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = load_config(args)
+    check_checkpoint(args.checkpoint)
+    cfg.load_from = args.checkpoint
+    if args.dump is not None:
+        if not args.dump.endswith(('.pkl', '.pickle')):
+            raise ValueError(f'--dump must end with .pkl or .pickle, got {args.dump}')
+        dump_metric = dict(type='DumpResults', out_file_path=args.dump)
+        evaluator = cfg.test_evaluator
+        cfg.test_evaluator = ([*evaluator, dump_metric] if isinstance(evaluator, (list, tuple))
+                              else [evaluator, dump_metric])
+    with clean_failure(cfg.work_dir):
+        runner = Runner.from_cfg(cfg)
+        runner.test()
+
+
+if __name__ == '__main__':
+    run_cli(main)

@@ -1,0 +1,67 @@
+"""Train a model from a config: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]``."""
+import argparse
+import os.path as osp
+
+import torch
+from mmengine.runner import Runner
+
+from vsgt.utils.launch import add_common_args, clean_failure, load_config, run_cli
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a VSGT / mmaction2 model')
+    add_common_args(parser)
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from CKPT, or from the latest checkpoint in the work dir when no path')
+    parser.add_argument('--amp', action='store_true', help='automatic mixed precision (CUDA)')
+    parser.add_argument('--no-validate', action='store_true', help='skip validation')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the lr by the actual over the base batch size')
+    parser.add_argument('--seed', type=int, help='random seed')
+    parser.add_argument('--diff-rank-seed', action='store_true', help='a different seed per rank')
+    parser.add_argument('--deterministic', action='store_true',
+                        help='deterministic algorithms (slower)')
+    return parser.parse_args(argv)
+
+
+def build_config(args):
+    cfg = load_config(args)
+    if args.amp:
+        if not torch.cuda.is_available():
+            raise ValueError('--amp needs a CUDA device (mmengine AmpOptimWrapper); none is visible')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise FileNotFoundError(f'--resume checkpoint not found: {args.resume}')
+        cfg.resume, cfg.load_from = True, args.resume
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    if args.auto_scale_lr:
+        cfg.setdefault('auto_scale_lr', {})['enable'] = True
+    if args.seed is not None or args.deterministic or args.diff_rank_seed:
+        randomness = cfg.setdefault('randomness', {})
+        if args.seed is not None:
+            randomness['seed'] = args.seed
+        randomness['deterministic'] = args.deterministic
+        randomness['diff_rank_seed'] = args.diff_rank_seed
+    return cfg
+
+
+def _has_checkpoint(paths):
+    return any(path.endswith('.pth') or osp.basename(path) == 'last_checkpoint' for path in paths)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = build_config(args)
+    with clean_failure(cfg.work_dir, keep_if=_has_checkpoint):
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+
+
+if __name__ == '__main__':
+    run_cli(main)

@@ -1,0 +1,131 @@
+"""Work-arounds for the PyPI OpenMMLab releases on a current torch/numpy stack.
+
+Every fix is small, targets one upstream defect (named in its docstring) and is applied once by
+:func:`apply` when :mod:`vsgt` is imported. Remove a fix when the upstream release carries it.
+"""
+import pickle
+import sys
+import types
+
+import numpy as np
+import torch
+
+_applied = False
+
+
+def _stub_missing_drn():
+    """mmaction2 1.2.0 wheels lack ``mmaction/models/localizers/drn/`` (mmaction2#2714).
+
+    ``mmaction.models.localizers`` imports ``DRN`` from it, so ``import mmaction.models`` fails.
+    Provide the two modules with a ``DRN`` that explains itself when used.
+    """
+    name = 'mmaction.models.localizers.drn'
+    if name in sys.modules:
+        return
+    try:
+        import mmaction.models.localizers.drn.drn  # noqa: F401  (present in a fixed release)
+        return
+    except ImportError:
+        pass
+
+    class DRN:
+        """Placeholder: DRN's sources are not shipped in the mmaction2 1.2.0 wheel."""
+
+        def __init__(self, *args, **kwargs):
+            raise ImportError('DRN is not available: the mmaction2 1.2.0 wheel does not ship '
+                              'mmaction/models/localizers/drn (mmaction2#2714).')
+
+    package = types.ModuleType(name)
+    package.__path__ = []
+    module = types.ModuleType(f'{name}.drn')
+    module.DRN = DRN
+    package.drn = module
+    sys.modules[name] = package
+    sys.modules[f'{name}.drn'] = module
+
+
+def _skip_multimodal_models():
+    """mmaction2 1.2.0's VindLU models import names that recent ``transformers`` removed.
+
+    With ``transformers`` installed, ``import mmaction.models`` then fails inside
+    ``mmaction/models/multimodal/vindlu`` (mmaction2#2825). VSGT does not use them: register
+    mmaction's own placeholders instead, as it does when ``transformers`` is absent.
+    """
+    import mmaction.utils.dependency as dependency
+    dependency.WITH_MULTIMODAL = False
+
+
+def _ava_ap_without_np_nan():
+    """mmaction's AVA evaluation returns ``np.NAN`` for a class without ground truth.
+
+    numpy 2 removed the ``np.NAN`` alias (numpy#24306), so evaluating such a class raises
+    ``AttributeError``. Return ``nan`` there (mmaction averages class APs with ``np.nanmean``).
+    """
+    from mmaction.evaluation.functional.ava_evaluation import metrics
+    original = metrics.compute_average_precision
+    if getattr(original, '_vsgt_patched', False):
+        return
+
+    def compute_average_precision(precision, recall):
+        if precision is None and recall is None:
+            return float('nan')
+        return original(precision, recall)
+
+    compute_average_precision._vsgt_patched = True
+    metrics.compute_average_precision = compute_average_precision
+
+
+def _history_buffer_method(owner, name):
+    """Stands in for ``getattr`` while unpickling: resolves only HistoryBuffer's statistics.
+
+    ``HistoryBuffer.__getstate__`` pickles its statistics methods (``min``, ``max``, ...) as
+    ``getattr(HistoryBuffer, name)``. Allow-listing ``getattr`` itself would let a checkpoint
+    reach any attribute; this resolves exactly those methods and refuses everything else.
+    """
+    from mmengine.logging import HistoryBuffer
+    methods = HistoryBuffer._statistics_methods
+    if owner is HistoryBuffer and name in methods:
+        return methods[name]
+    raise pickle.UnpicklingError(f'checkpoint asks for getattr({owner!r}, {name!r}); only '
+                                 'HistoryBuffer statistics methods are allowed')
+
+
+def checkpoint_safe_globals():
+    """What an mmengine checkpoint pickles besides tensors and builtin containers.
+
+    numpy arrays pickled under numpy 1 name ``numpy.core.multiarray``, under numpy 2
+    ``numpy._core.multiarray``: both spellings are listed.
+    """
+    from mmengine.logging import HistoryBuffer
+    HistoryBuffer()  # registers the default statistics methods
+    multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
+    safe = [HistoryBuffer, np.ndarray, np.dtype,
+            (_history_buffer_method, '__builtin__.getattr'),
+            (_history_buffer_method, 'builtins.getattr')]
+    for func in (multiarray._reconstruct, multiarray.scalar):
+        safe += [(func, f'numpy.core.multiarray.{func.__name__}'),
+                 (func, f'numpy._core.multiarray.{func.__name__}')]
+    safe += [type(np.dtype(code)) for code in '?bBhHiIlLqQefdgFDGUSO']
+    return safe
+
+
+def _allow_mmengine_checkpoints():
+    """mmengine 0.10.7 calls ``torch.load`` without ``weights_only`` (mmengine#1655).
+
+    torch >= 2.6 loads weights-only by default and refuses the message hub's ``HistoryBuffer``
+    and the numpy values in ``meta``, so ``load_from`` and ``--resume`` fail. Allow-list exactly
+    those classes; weights-only loading stays on for everything else.
+    """
+    torch.serialization.add_safe_globals(checkpoint_safe_globals())
+
+
+def apply():
+    """Apply every fix once (idempotent)."""
+    global _applied
+    if _applied:
+        return
+    _stub_missing_drn()
+    _skip_multimodal_models()
+    _ava_ap_without_np_nan()
+    _allow_mmengine_checkpoints()
+    _applied = True
