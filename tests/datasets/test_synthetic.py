@@ -1,0 +1,226 @@
+"""Tests of the synthetic dataset generator and its CLI."""
+import importlib.util
+import pickle
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from mmaction.evaluation import read_labelmap
+from vsgt.datasets import synthetic
+from vsgt.datasets.synthetic import (SYNTHETIC_CLASSES, actor_sprite, generate_synthetic_dataset,
+                                     render_synthetic_video)
+
+REPO = Path(__file__).resolve().parents[2]
+SMALL = dict(num_videos=4, num_frames=12, key_frame_stride=4, progress=False)
+
+
+def _generate(out_dir, **kwargs):
+    return generate_synthetic_dataset(str(out_dir), **{**SMALL, **kwargs})
+
+
+def _files(root):
+    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob('*')) if p.is_file()}
+
+
+def _load(path):
+    with open(path, 'rb') as file:
+        return pickle.load(file)
+
+
+@pytest.fixture(scope='module')
+def dataset(tmp_path_factory):
+    root = tmp_path_factory.mktemp('synthetic') / 'data'
+    return root, _generate(root, seed=0)
+
+
+def test_same_seed_same_bytes_other_seed_differs(tmp_path, dataset):
+    root, summary = dataset
+    again = _generate(tmp_path / 'again', seed=0)
+    assert _files(root) == _files(tmp_path / 'again')
+    assert {k: v for k, v in again.items() if k not in ('out_dir', 'files')} == \
+        {k: v for k, v in summary.items() if k not in ('out_dir', 'files')}
+    _generate(tmp_path / 'other', seed=1)
+    other = _files(tmp_path / 'other')
+    same = _files(root)
+    assert other.keys() == same.keys()
+    for name in (Path('annotations/train.csv'), Path('rawframes/video_0000/img_00001.jpg')):
+        assert other[name] != same[name]
+
+
+def test_video_does_not_depend_on_dataset_size():
+    first = render_synthetic_video(5, 2, num_frames=12)
+    second = render_synthetic_video(5, 2, num_frames=12)
+    assert all(np.array_equal(getattr(first, f), getattr(second, f))
+               for f in ('frames', 'boxes', 'labels', 'actor_map'))
+    assert not np.array_equal(first.frames, render_synthetic_video(5, 3, num_frames=12).frames)
+
+
+@pytest.mark.parametrize('video_index', range(4))
+def test_boxes_are_exact_and_inside_the_frame(video_index):
+    video = render_synthetic_video(7, video_index, num_frames=16, frame_size=(128, 96))
+    height, width = video.frames.shape[1:3]
+    for actor, actor_boxes in enumerate(video.boxes):
+        for frame, (x1, y1, x2, y2) in enumerate(actor_boxes):
+            ys, xs = np.nonzero(video.actor_map[frame] == actor)
+            assert (x1, y1, x2, y2) == (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+            assert 0 <= x1 < x2 <= width and 0 <= y1 < y2 <= height
+
+
+def test_actors_look_alike_and_move_as_named():
+    mask, colours = actor_sprite((128, 96))
+    seen = set()
+    for video_index in range(12):
+        video = render_synthetic_video(3, video_index, num_frames=16)
+        assert len(set(video.labels.tolist())) == len(video.labels)
+        for actor, (boxes, label) in enumerate(zip(video.boxes, video.labels)):
+            for frame, (x1, y1, x2, y2) in enumerate(boxes):
+                crop = video.frames[frame, y1:y2, x1:x2]
+                assert np.array_equal(video.actor_map[frame, y1:y2, x1:x2] == actor, mask)
+                assert np.array_equal(crop[mask], colours[mask])
+            moves_x = np.diff(boxes[:, 0])
+            moves_y = np.diff(boxes[:, 1])
+            name = SYNTHETIC_CLASSES[label]
+            seen.add(name)
+            if name == 'stand':
+                assert not moves_x.any() and not moves_y.any()
+            elif name == 'walk_left':
+                assert (moves_x < 0).all() and not moves_y.any()
+            elif name == 'walk_right':
+                assert (moves_x > 0).all() and not moves_y.any()
+            elif name == 'jump':
+                assert not moves_x.any() and (moves_y > 0).any() and (moves_y < 0).any()
+            else:
+                assert (moves_x > 0).any() and (moves_x < 0).any() and moves_y.any()
+    assert seen == set(SYNTHETIC_CLASSES)
+
+
+def test_frames_on_disk_match_the_rendering(dataset):
+    root, summary = dataset
+    video_id = summary['train_videos'][0]
+    video = render_synthetic_video(0, int(video_id.split('_')[1]), num_frames=12)
+    names = sorted(p.name for p in (root / 'rawframes' / video_id).iterdir())
+    assert names == [f'img_{i:05d}.jpg' for i in range(1, 13)]
+    for number in (1, 12):
+        image = cv2.imread(str(root / 'rawframes' / video_id / f'img_{number:05d}.jpg'))
+        error = np.abs(image.astype(int) - video.frames[number - 1])
+        assert error.mean() < 3
+        assert error[video.actor_map[number - 1] >= 0].mean() < 5
+
+
+def test_annotation_files_agree(dataset):
+    root, summary = dataset
+    ann = root / 'annotations'
+    with open(ann / 'action_list.pbtxt') as file:
+        label_map, ids = read_labelmap(file)
+    assert [item['name'] for item in label_map] == list(SYNTHETIC_CLASSES)
+    assert ids == set(range(1, len(SYNTHETIC_CLASSES) + 1))
+
+    gt = _load(ann / 'gt.pkl')
+    assert gt['labels'] == list(SYNTHETIC_CLASSES)
+    assert gt['train_videos'] == [summary['train_videos']]
+    assert gt['test_videos'] == [summary['val_videos']]
+    assert set(gt['nframes']) == set(gt['gttubes']) == set(gt['resolution'])
+    assert set(gt['nframes'].values()) == {12}
+    assert set(gt['resolution'].values()) == {(96, 128)}
+    for tubes in gt['gttubes'].values():
+        for tube in (t for tube_list in tubes.values() for t in tube_list):
+            assert tube.shape == (12, 5)
+            assert np.array_equal(tube[:, 0], np.arange(1, 13))
+
+    scale = np.array([128, 96, 128, 96])
+    for split, videos in (('train', summary['train_videos']), ('val', summary['val_videos'])):
+        rows = [line.split(',') for line in (ann / f'{split}.csv').read_text().splitlines()]
+        assert len(rows) == summary[f'num_{split}_rows'] > 0
+        assert {row[0] for row in rows} == set(videos)
+        proposals = _load(ann / f'proposals_{split}.pkl')
+        assert set(proposals) == {f'{row[0]},{int(row[1]):04d}' for row in rows}
+        for row in rows:
+            assert len(row) == 8 and int(row[1]) in (3, 7, 11)
+            box = np.array(row[2:6], dtype=float)
+            assert (0 <= box).all() and (box <= 1).all()
+            tube_boxes = [t[int(row[1]) - 1, 1:] for t in gt['gttubes'][row[0]][int(row[6]) - 1]]
+            assert any(np.abs(box * scale - t).max() < 0.01 for t in tube_boxes)
+            candidates = proposals[f'{row[0]},{int(row[1]):04d}']
+            assert candidates.dtype == np.float32 and candidates.shape[1] == 5
+            assert (np.abs(candidates[:, :4] - tube_boxes[0] / scale).max(axis=1) < 1e-6).any()
+        for candidates in proposals.values():
+            assert (np.diff(candidates[:, 4]) <= 0).all()
+            assert (candidates >= 0).all() and (candidates <= 1).all()
+            assert (candidates[:, 2] > candidates[:, 0]).all()
+            assert (candidates[:, 3] > candidates[:, 1]).all()
+
+
+def test_failure_leaves_nothing(tmp_path, monkeypatch):
+    def fail(*args):
+        raise RuntimeError('disk full')
+
+    monkeypatch.setattr(synthetic, '_dump_pickle', fail)
+    with pytest.raises(RuntimeError, match='disk full'):
+        _generate(tmp_path / 'data')
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_overwrite_keeps_the_old_dataset(tmp_path, monkeypatch):
+    _generate(tmp_path / 'data', num_videos=2)
+    before = _files(tmp_path / 'data')
+    monkeypatch.setattr(synthetic, '_dump_pickle', lambda *args: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        _generate(tmp_path / 'data', overwrite=True, seed=3)
+    assert _files(tmp_path / 'data') == before
+    assert [p.name for p in tmp_path.iterdir()] == ['data']
+
+
+def test_refuses_to_overwrite_unless_asked(tmp_path):
+    out = tmp_path / 'data'
+    out.mkdir()
+    _generate(out, num_videos=2)
+    (out / 'marker').write_text('x')
+    with pytest.raises(FileExistsError, match='not empty'):
+        _generate(out, num_videos=2)
+    assert (out / 'marker').exists()
+    _generate(out, num_videos=2, overwrite=True)
+    assert not (out / 'marker').exists()
+    assert [p.name for p in tmp_path.iterdir()] == ['data']
+
+
+@pytest.mark.parametrize('kwargs, word', [
+    (dict(num_videos=1), 'num_videos'),
+    (dict(num_frames=1), 'num_frames'),
+    (dict(frame_size=(16, 16)), 'frame_size'),
+    (dict(actors_per_video=(3, 2)), 'actors_per_video'),
+    (dict(actors_per_video=(2, 9)), 'at most'),
+    (dict(val_fraction=1.0), 'val_fraction'),
+    (dict(key_frame_stride=0), 'key_frame_stride'),
+    (dict(proposal_jitter=-1.0), 'proposal_jitter'),
+    (dict(seed=-1), 'seed'),
+])
+def test_bad_arguments(tmp_path, kwargs, word):
+    with pytest.raises(ValueError, match=word) as error:
+        _generate(tmp_path / 'data', **kwargs)
+    assert '\n' not in str(error.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _cli():
+    path = REPO / 'tools' / 'data' / 'synthetic' / 'generate.py'
+    spec = importlib.util.spec_from_file_location('generate_synthetic_cli', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cli(tmp_path, capsys):
+    cli = _cli()
+    out = tmp_path / 'data'
+    cli.main([str(out), '--num-videos', '3', '--num-frames', '8', '--seed', '2', '--no-progress'])
+    assert 'wrote 2 train / 1 val videos' in capsys.readouterr().out
+    assert (out / 'annotations' / 'gt.pkl').is_file()
+    for argv in ([str(out), '--num-videos', '3'], [str(tmp_path / 'x'), '--num-videos', '1'],
+                 [str(tmp_path / 'x'), '--num-videos', 'x']):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(argv + ['--no-progress'])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count('\n') == 1 and 'error:' in err

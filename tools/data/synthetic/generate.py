@@ -1,0 +1,66 @@
+"""Generate the synthetic dataset: ``python tools/data/synthetic/generate.py OUT_DIR [options]``."""
+import argparse
+
+from vsgt.datasets.synthetic import generate_synthetic_dataset
+
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    """Report bad input as one line (no usage) and exit with code 2."""
+
+    def error(self, message):
+        self.exit(2, f'{self.prog}: error: {message}\n')
+
+
+def parse_args(argv=None):
+    parser = OneLineErrorParser(
+        description='Write the synthetic spatio-temporal action detection dataset '
+        '(see tools/data/synthetic/README.md)')
+    parser.add_argument('out_dir', help='output directory, e.g. data/synthetic')
+    parser.add_argument('--num-videos', type=int, default=16)
+    parser.add_argument('--num-frames', type=int, default=40, help='frames per video')
+    parser.add_argument('--frame-size', type=int, nargs=2, default=(128, 96),
+                        metavar=('WIDTH', 'HEIGHT'))
+    parser.add_argument('--actors', type=int, nargs=2, default=(2, 3), metavar=('MIN', 'MAX'),
+                        help='number of actors per video')
+    parser.add_argument('--val-fraction', type=float, default=0.25)
+    parser.add_argument('--key-frame-stride', type=int, default=4,
+                        help='annotate every STRIDE-th frame')
+    parser.add_argument('--jittered-proposals', type=int, default=2,
+                        help='jittered copies of each ground-truth box among the proposals')
+    parser.add_argument('--proposal-jitter', type=float, default=0.08,
+                        help='std of the proposal corner jitter, relative to the box size')
+    parser.add_argument('--false-proposals', type=int, default=1,
+                        help='background boxes among the proposals of each key frame')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace OUT_DIR when it is not empty')
+    parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+    return parser, parser.parse_args(argv)
+
+
+def main(argv=None):
+    parser, args = parse_args(argv)
+    try:
+        summary = generate_synthetic_dataset(
+            args.out_dir,
+            num_videos=args.num_videos,
+            num_frames=args.num_frames,
+            frame_size=tuple(args.frame_size),
+            actors_per_video=tuple(args.actors),
+            val_fraction=args.val_fraction,
+            key_frame_stride=args.key_frame_stride,
+            jittered_proposals=args.jittered_proposals,
+            proposal_jitter=args.proposal_jitter,
+            false_proposals=args.false_proposals,
+            seed=args.seed,
+            overwrite=args.overwrite,
+            progress=not args.no_progress)
+    except (ValueError, OSError) as error:
+        parser.error(str(error))
+    print(f"wrote {len(summary['train_videos'])} train / {len(summary['val_videos'])} val videos "
+          f"({summary['num_train_rows']} / {summary['num_val_rows']} CSV rows, classes "
+          f"{', '.join(summary['classes'])}) to {summary['out_dir']}")
+
+
+if __name__ == '__main__':
+    main()
