@@ -4,7 +4,7 @@ import os.path as osp
 
 from mmengine.runner import Runner
 
-from vsgt.utils.checkpoint import check_checkpoint
+from vsgt.utils.checkpoint import check_checkpoint, check_checkpoint_fits
 from vsgt.utils.launch import add_common_args, clean_failure, load_config, run_cli
 
 
@@ -30,6 +30,7 @@ def main(argv=None):
                               else [evaluator, dump_metric])
     with clean_failure(cfg.work_dir):
         runner = Runner.from_cfg(cfg)
+        check_checkpoint_fits(runner.model, args.checkpoint)
         runner.test()
 
 

@@ -41,13 +41,12 @@ def build_config(args):
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.auto_scale_lr:
-        cfg.setdefault('auto_scale_lr', {})['enable'] = True
-    if args.seed is not None or args.deterministic or args.diff_rank_seed:
-        randomness = cfg.setdefault('randomness', {})
-        if args.seed is not None:
-            randomness['seed'] = args.seed
-        randomness['deterministic'] = args.deterministic
-        randomness['diff_rank_seed'] = args.diff_rank_seed
+        cfg.merge_from_dict({'auto_scale_lr.enable': True})
+    if args.seed is not None:
+        cfg.merge_from_dict({'randomness.seed': args.seed})
+    if args.deterministic or args.diff_rank_seed:
+        cfg.merge_from_dict({'randomness.deterministic': args.deterministic,
+                             'randomness.diff_rank_seed': args.diff_rank_seed})
     return cfg
 
 

@@ -119,6 +119,27 @@ def _allow_mmengine_checkpoints():
     torch.serialization.add_safe_globals(checkpoint_safe_globals())
 
 
+def _cpu_distributed_init():
+    """mmengine 0.10.7's ``_init_dist_pytorch`` calls ``torch.cuda.set_device`` unconditionally.
+
+    So ``--launcher pytorch`` fails on a machine without CUDA ("Found no NVIDIA driver") before
+    the gloo backend is ever reached (mmengine/dist/utils.py; not reported upstream). Without
+    CUDA, initialise the process group directly; with CUDA, mmengine's code runs unchanged.
+    """
+    from mmengine.dist import utils
+    original = utils._init_dist_pytorch
+    if getattr(original, '_vsgt_patched', False):
+        return
+
+    def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
+        if torch.cuda.is_available() or init_backend != 'torch':
+            return original(backend, init_backend=init_backend, **kwargs)
+        torch.distributed.init_process_group(backend=backend, **kwargs)
+
+    _init_dist_pytorch._vsgt_patched = True
+    utils._init_dist_pytorch = _init_dist_pytorch
+
+
 def apply():
     """Apply every fix once (idempotent)."""
     global _applied
@@ -128,4 +149,5 @@ def apply():
     _skip_multimodal_models()
     _ava_ap_without_np_nan()
     _allow_mmengine_checkpoints()
+    _cpu_distributed_init()
     _applied = True

@@ -24,7 +24,7 @@ model = dict(
         bbox_roi_extractor=dict(featmap_stride=8),
         bbox_head=dict(in_channels=128, num_classes={{_base_.num_classes}})))
 
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=600, val_interval=200)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=300, val_interval=150)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
@@ -32,12 +32,12 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.02),
     clip_grad=dict(max_norm=5, norm_type=2))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
-    dict(type='CosineAnnealingLR', by_epoch=False, begin=50, end=600, eta_min=1e-5)
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=30),
+    dict(type='CosineAnnealingLR', by_epoch=False, begin=30, end=300, eta_min=1e-5)
 ]
 
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=200, by_epoch=False, max_keep_ckpts=2, save_best=None))
+    checkpoint=dict(interval=150, by_epoch=False, max_keep_ckpts=2, save_best=None))
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)

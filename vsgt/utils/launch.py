@@ -1,4 +1,5 @@
 """Shared logic of ``tools/train.py`` and ``tools/test.py``: config set-up and clean failure."""
+import inspect
 import os
 import os.path as osp
 import shutil
@@ -10,8 +11,8 @@ from mmengine.config import Config, DictAction
 
 #: Exceptions that come from what the user gave (a path, a config key, a data file): reported
 #: as one line. Anything else is a bug and keeps its traceback.
-USER_ERRORS = (FileNotFoundError, NotADirectoryError, IsADirectoryError, ValueError, KeyError,
-               TypeError, AssertionError)
+USER_ERRORS = (FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError, ValueError,
+               KeyError, TypeError, AssertionError)
 
 
 def add_common_args(parser):
@@ -31,6 +32,7 @@ def load_config(args):
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config file not found: {args.config}')
     cfg = Config.fromfile(args.config)
+    check_option_keys(cfg, args.cfg_options)
     cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
     if args.work_dir is not None:
@@ -44,12 +46,74 @@ def load_config(args):
     return cfg
 
 
+def _registry_for(path):
+    """The registry that builds the typed dict at a config ``path`` (a tuple of keys), or None."""
+    from mmaction import registry
+    head = path[0] if path else ''
+    if head == 'model' and not {'train_cfg', 'test_cfg'} & set(path):
+        return registry.MODELS
+    if head.endswith('_dataloader') and path[1:] == ('dataset',):
+        return registry.DATASETS
+    if head.endswith('_evaluator'):
+        return registry.METRICS
+    if head in ('train_cfg', 'val_cfg', 'test_cfg') and len(path) == 1:
+        return registry.LOOPS
+    return None
+
+
+def _accepted_arguments(cls):
+    """Named constructor arguments of ``cls`` and the classes it inherits from."""
+    names = set()
+    for klass in cls.__mro__:
+        if '__init__' in vars(klass):
+            parameters = inspect.signature(klass.__init__).parameters.values()
+            names |= {p.name for p in parameters
+                      if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)} - {'self'}
+    return names
+
+
+def check_option_keys(cfg, options):
+    """Refuse ``--cfg-options`` that add an argument the target class does not take.
+
+    mmengine merges any key, and a misspelt one surfaces later (if at all) as an error deep in
+    the model code that does not name it. Only keys that are new to the config and sit in a
+    dict with a ``type`` whose class can be resolved are checked.
+    """
+    from mmengine.registry import DefaultScope, init_default_scope
+    if DefaultScope.get_current_instance() is None:
+        init_default_scope(cfg.get('default_scope', 'mmaction'))
+    for key in options:
+        *parents, name = key.split('.')
+        node, scope = cfg, None
+        for part in parents:
+            if isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif hasattr(node, 'get') and part in node:
+                node = node[part]
+            else:
+                node = None
+                break
+            scope = node.get('_scope_', scope) if hasattr(node, 'get') else scope
+        if not hasattr(node, 'get') or name in node or not isinstance(node.get('type'), str):
+            continue
+        registry = _registry_for(tuple(parents))
+        type_name = node['type']
+        if scope and '.' not in type_name:
+            type_name = f'{scope}.{type_name}'
+        cls = registry.get(type_name) if registry is not None else None
+        if inspect.isclass(cls) and name not in _accepted_arguments(cls):
+            raise KeyError(f'--cfg-options {key}: {cls.__name__} takes no argument "{name}"')
+
+
 def _use_cpu_distributed(cfg):
-    """Run distributed jobs on the CPU: gloo instead of nccl, DDP without ``device_ids``."""
-    env_cfg = cfg.setdefault('env_cfg', {})
-    env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
-    cfg.setdefault('model_wrapper_cfg', dict(type='MMDistributedDataParallel'))
-    cfg.model_wrapper_cfg.setdefault('broadcast_buffers', False)
+    """Run distributed jobs on the CPU: gloo instead of nccl, DDP without ``device_ids``.
+
+    mmengine passes ``device_ids=[LOCAL_RANK]`` to DDP unless the wrapper config says otherwise.
+    """
+    cfg.merge_from_dict({'env_cfg.dist_cfg.backend': 'gloo'})
+    wrapper = dict(type='MMDistributedDataParallel', broadcast_buffers=False)
+    wrapper.update(cfg.get('model_wrapper_cfg') or {})
+    cfg.model_wrapper_cfg = dict(wrapper, device_ids=None, output_device=None)
 
 
 @contextmanager
