@@ -1,0 +1,134 @@
+import pytest
+import torch
+
+from vsgt.models.backbones.pae import (PersonAttentionEnhancement, box_coverage,
+                                       guide_significance, person_box_masks)
+from vsgt.models.backbones.sgformer3d import SGFormer3D, group_tokens_by_significance
+
+torch.set_num_threads(1)
+
+
+def coverage(boxes, grid_size=(3, 3), cell_size=4.0):
+    return box_coverage(torch.tensor(boxes, dtype=torch.float32).view(-1, 4), grid_size,
+                        cell_size).float()
+
+
+def test_box_on_one_cell():
+    expected = torch.zeros(3, 3)
+    expected[0, 0] = 1
+    torch.testing.assert_close(coverage([[0, 0, 4, 4]]), expected)
+
+
+def test_box_straddling_four_cells():
+    expected = torch.zeros(3, 3)
+    expected[:2, :2] = 0.25
+    torch.testing.assert_close(coverage([[2, 2, 6, 6]]), expected)
+
+
+def test_fractional_and_clipped_boxes():
+    expected = torch.zeros(3, 3)
+    expected[0, 0] = 2 * 1 / 16
+    torch.testing.assert_close(coverage([[1, 1, 3, 2]]), expected)
+    expected = torch.zeros(3, 3)
+    expected[0, 0] = 4 / 16
+    torch.testing.assert_close(coverage([[-5, -5, 2, 2]]), expected)
+    expected = torch.zeros(3, 3)
+    expected[2, 2] = 0.5 * 0.25
+    torch.testing.assert_close(coverage([[10, 11, 30, 30]]), expected)
+
+
+def test_overlapping_boxes_count_once():
+    expected = torch.zeros(3, 3)
+    expected[0, :2] = 1
+    torch.testing.assert_close(coverage([[0, 0, 6, 4], [2, 0, 8, 4]]), expected)
+    # Two boxes overlapping inside one cell: union 2x4 + 2x4 - 1x4 = 12 of 16.
+    expected = torch.zeros(3, 3)
+    expected[0, 0] = 12 / 16
+    torch.testing.assert_close(coverage([[0, 0, 2, 4], [1, 0, 3, 4]]), expected)
+
+
+def test_no_boxes_and_degenerate_boxes_cover_nothing():
+    assert coverage([]).eq(0).all()
+    assert coverage([[5, 5, 5, 9], [6, 6, 2, 8]]).eq(0).all()
+
+
+def test_masks_repeat_over_time_and_handle_missing_boxes():
+    boxes = [torch.tensor([[0.0, 0.0, 8.0, 4.0]]), torch.zeros(0, 4)]
+    masks = person_box_masks(boxes, 2, (3, 2, 4), cell_size=4)
+    assert masks.shape == (2, 3, 2, 4)
+    assert masks[0, :, 0, :2].eq(1).all() and masks[0].sum() == 3 * 2
+    assert masks[1].eq(0).all()
+    assert person_box_masks(None, 2, (3, 2, 4), cell_size=4).eq(0).all()
+    with pytest.raises(ValueError):
+        person_box_masks(boxes[:1], 2, (3, 2, 4), cell_size=4)
+
+
+def test_guidance_moves_person_tokens_into_the_finest_groups():
+    torch.manual_seed(0)
+    significance = torch.rand(1, 1, 8, 8)
+    person = torch.zeros(1, 1, 8, 8)
+    person[0, 0, 2:6, 3:7] = 1  # 16 tokens, a quarter of the grid
+    guided = guide_significance(significance, 4.0 * person)
+    groups = group_tokens_by_significance(guided.view(1, -1), ((0.25, 4), (0.5, 4), (0.25, 2)))
+    finest = set(groups[-1][0].flatten().tolist())
+    assert finest == set(person.view(-1).nonzero().flatten().tolist())
+    torch.testing.assert_close(guide_significance(significance, 0 * person), significance)
+
+
+def test_enhancement_gates_start_closed():
+    pae = PersonAttentionEnhancement((4, 8), strides=(4, 8), guided_stages=(True, False))
+    assert pae.alpha.shape == (1, ) and pae.guidance_weight(1, torch.ones(1, 1, 1, 1)) is None
+    tokens = torch.randn(2, 6, 4)
+    mask = torch.rand(2, 1, 2, 3)
+    assert torch.equal(pae.enhance(0, tokens, mask), tokens)
+    with torch.no_grad():
+        pae.gamma[0].fill_(0.5)
+        pae.alpha.fill_(-2.0)
+    expected = tokens * (1 + 0.5 * mask.view(2, 6, 1))
+    torch.testing.assert_close(pae.enhance(0, tokens, mask), expected)
+    torch.testing.assert_close(pae.guidance_weight(0, mask), 2.0 * mask)
+
+
+def _plain_and_pae_models(**kwargs):
+    torch.manual_seed(0)
+    plain = SGFormer3D('tiny', **kwargs).eval()
+    with_pae = SGFormer3D('tiny', with_pae=True, **kwargs).eval()
+    missing, unexpected = with_pae.load_state_dict(plain.state_dict(), strict=False)
+    assert not unexpected and all(name.startswith('pae.') for name in missing)
+    return plain, with_pae
+
+
+def test_pae_with_zero_alpha_and_gamma_equals_plain_backbone_exactly():
+    plain, with_pae = _plain_and_pae_models(out_indices=(0, 1, 2, 3))
+    with torch.no_grad():
+        with_pae.pae.alpha.zero_()
+    clips = torch.randn(2, 3, 3, 37, 53)
+    boxes = [torch.tensor([[3.0, 4.0, 20.0, 30.0], [15.0, 1.0, 50.0, 36.0]]),
+             torch.tensor([[0.0, 0.0, 10.0, 10.0]])]
+    with torch.no_grad():
+        expected = plain(clips)
+        got = with_pae(clips, person_boxes=boxes)
+    for out, ref in zip(got, expected):
+        assert torch.equal(out, ref)
+
+
+def test_boxes_are_ignored_without_pae_and_absent_boxes_mean_no_persons():
+    plain, with_pae = _plain_and_pae_models()
+    clips = torch.randn(1, 3, 2, 48, 48)
+    boxes = [torch.tensor([[8.0, 8.0, 40.0, 40.0]])]
+    with torch.no_grad():
+        reference = plain(clips)
+        assert torch.equal(plain(clips, person_boxes=boxes), reference)
+        assert torch.equal(with_pae(clips), reference)
+        assert torch.equal(with_pae(clips, person_boxes=[torch.zeros(0, 4)]), reference)
+        assert not torch.equal(with_pae(clips, person_boxes=boxes), reference)
+
+
+def test_pae_parameters_learn():
+    torch.manual_seed(0)
+    model = SGFormer3D('tiny', with_pae=True)
+    boxes = [torch.tensor([[8.0, 4.0, 40.0, 44.0]])]
+    model(torch.randn(1, 3, 2, 48, 48), person_boxes=boxes).square().mean().backward()
+    assert torch.isfinite(model.pae.alpha.grad).all() and model.pae.alpha.grad.ne(0).all()
+    for gamma in model.pae.gamma:
+        assert torch.isfinite(gamma.grad).all() and gamma.grad.ne(0).any()

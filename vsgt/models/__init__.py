@@ -1,0 +1,10 @@
+from .backbones import PersonAttentionEnhancement, SGFormer3D
+from .detectors import VSGTFastRCNN
+from .weights import (InflateSGFormer2DInit, PretrainedBackboneInit, inflate_sgformer_2d,
+                      load_pretrained_backbone, load_sgformer_2d)
+
+__all__ = [
+    'SGFormer3D', 'PersonAttentionEnhancement', 'VSGTFastRCNN', 'InflateSGFormer2DInit',
+    'PretrainedBackboneInit', 'inflate_sgformer_2d', 'load_pretrained_backbone',
+    'load_sgformer_2d'
+]

@@ -1,0 +1,3 @@
+from .vsgt_fast_rcnn import VSGTFastRCNN
+
+__all__ = ['VSGTFastRCNN']
