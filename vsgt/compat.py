@@ -47,9 +47,9 @@ def _stub_missing_drn():
 def _skip_multimodal_models():
     """mmaction2 1.2.0's VindLU models import names that recent ``transformers`` removed.
 
-    With ``transformers`` installed, ``import mmaction.models`` then fails inside
-    ``mmaction/models/multimodal/vindlu`` (mmaction2#2825). VSGT does not use them: register
-    mmaction's own placeholders instead, as it does when ``transformers`` is absent.
+    With a recent ``transformers`` installed, ``import mmaction.models`` fails inside
+    ``mmaction/models/multimodal/vindlu`` (no upstream issue found). VSGT does not use VindLU:
+    register mmaction's own placeholders instead, as mmaction does without ``transformers``.
     """
     import mmaction.utils.dependency as dependency
     dependency.WITH_MULTIMODAL = False
@@ -58,7 +58,7 @@ def _skip_multimodal_models():
 def _ava_ap_without_np_nan():
     """mmaction's AVA evaluation returns ``np.NAN`` for a class without ground truth.
 
-    numpy 2 removed the ``np.NAN`` alias (numpy#24306), so evaluating such a class raises
+    numpy 2 removed the ``np.NAN`` alias (NEP 52), so evaluating such a class raises
     ``AttributeError``. Return ``nan`` there (mmaction averages class APs with ``np.nanmean``).
     """
     from mmaction.evaluation.functional.ava_evaluation import metrics
