@@ -55,10 +55,11 @@ def main(argv=None):
 
     before = read_test_metrics(osp.join(args.work_dir, 'test_untrained'))
     after = read_test_metrics(osp.join(args.work_dir, 'test_trained'))
-    key = next(k for k in after if k.endswith('mAP@0.5IOU'))
-    print(f'\nframe-mAP@0.5 on the synthetic val split ({key}):')
-    print(f'  untrained (initial weights, {untrained}): {before[key]:.4f}')
-    print(f'  trained   ({trained}): {after[key]:.4f}')
+    print('\nOn the synthetic val split:')
+    print(f'{"":>16}  {"untrained":>9}  {"trained":>9}')
+    for key in ('frame_mAP@0.5', 'video_mAP@0.5'):
+        print(f'{key:>16}  {before[key]:9.4f}  {after[key]:9.4f}')
+    print(f'untrained: {untrained} (initial weights); trained: {trained}')
 
 
 if __name__ == '__main__':

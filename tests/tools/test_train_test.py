@@ -15,7 +15,7 @@ FAST = [
     *[f'{loader}.num_workers=0' for loader in LOADERS],
     *[f'{loader}.persistent_workers=False' for loader in LOADERS],
 ]
-METRIC = 'mAP/overall'
+METRIC = 'frame_mAP@0.5'
 
 
 def newest_log(work_dir):

@@ -49,10 +49,10 @@ val_dataloader = dict(
         **dataset_common))
 test_dataloader = val_dataloader
 
-val_evaluator = dict(
-    type='AVAMetric',
-    ann_file=f'{anno_root}/val.csv',
-    label_file=f'{anno_root}/action_list.pbtxt',
-    exclude_file=None,
-    num_classes=num_classes)
+# frame-mAP@0.5 on the annotated key frames and video-mAP of the linked tubes (key frames are
+# 4 frames apart, hence the lower linking IoU).
+val_evaluator = [
+    dict(type='FrameMAP', gt_file=f'{anno_root}/gt.pkl', ann_file=f'{anno_root}/val.csv'),
+    dict(type='VideoMAP', gt_file=f'{anno_root}/gt.pkl', link_iou_thr=0.3),
+]
 test_evaluator = val_evaluator
