@@ -20,8 +20,12 @@ START=$SECONDS
 
 log() { printf '[setup_env %4ds] %s\n' "$((SECONDS - START))" "$*"; }
 die() { printf '[setup_env] error: %s\n' "$*" >&2; exit 1; }
-pip_install() { "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@" 2>&1 \
-                  | grep -v "^WARNING: Location .* is ignored" || true; }
+# pip's resolver warns that torch wants setuptools >= 77 while the mmcv build holds it below 70;
+# the runtime requirements restore it, so that warning is dropped along with the mirror notes.
+# With pipefail a failing pip fails the pipeline; the filter itself never does.
+quiet() { { grep -vE "^WARNING: Location .* is ignored|^ERROR: pip's dependency resolver|\
+^torch .* requires setuptools" || true; }; }
+pip_install() { "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@" 2>&1 | quiet; }
 
 cd "$ROOT"
 state=$(cat tools/setup_env.sh pyproject.toml requirements/*.txt | sha256sum | cut -c1-16)
@@ -58,7 +62,7 @@ if [ -z "$wheel" ]; then
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   "$VENV/bin/python" -m pip download -q --no-deps --no-binary :all: --no-build-isolation \
-    "mmcv==$MMCV_VERSION" -d "$work" 2>&1 | grep -v "^WARNING: Location" || true
+    "mmcv==$MMCV_VERSION" -d "$work" 2>&1 | quiet
   tar -xzf "$work/mmcv-$MMCV_VERSION.tar.gz" -C "$work" || die "could not download mmcv's sources"
   # torch >= 2.14 headers require C++20; mmcv 2.1.0 hard-codes C++17 (mmcv#3341).
   sed -i 's/-std=c++17/-std=c++20/g' "$work/mmcv-$MMCV_VERSION/setup.py"
@@ -77,7 +81,7 @@ if [ -z "$wheel" ]; then
   last=""
   while kill -0 "$build_pid" 2>/dev/null; do
     sleep 20
-    step=$(grep -oE '^\[[0-9]+/[0-9]+\]' "$build_log" | tail -n 1 || true)
+    step=$(grep -oE '\[[0-9]+/[0-9]+\]' "$build_log" | tail -n 1 || true)
     [ -n "$step" ] && [ "$step" != "$last" ] && log "compiling mmcv ops $step" && last=$step
   done
   wait "$build_pid" || die "mmcv build failed; see $build_log"
