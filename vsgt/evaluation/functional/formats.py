@@ -29,6 +29,9 @@ def atomic_write(path: str, write: Callable, binary: bool = True) -> None:
     handle, temp_path = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.', suffix='.tmp',
                                          dir=directory)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp_path, 0o666 & ~umask)  # mkstemp makes 0600; give the usual file mode
         with os.fdopen(handle, 'wb' if binary else 'w') as file:
             write(file)
         os.replace(temp_path, path)

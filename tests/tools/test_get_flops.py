@@ -1,0 +1,109 @@
+"""tools/analysis/get_flops.py and vsgt.utils.flops: every shipped config, the SDPA handle,
+the RoI head's share, bad input."""
+import glob
+import importlib.util
+import os.path as osp
+import re
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from conftest import ROOT
+from vsgt.utils.flops import count_flops
+
+spec = importlib.util.spec_from_file_location(
+    'get_flops', osp.join(ROOT, 'tools', 'analysis', 'get_flops.py'))
+get_flops = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(get_flops)
+
+CONFIGS = sorted(path for path in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
+                                            recursive=True) if '_base_' not in path)
+TINY = osp.join(ROOT, 'configs', 'synthetic', 'vsgt-tiny_synthetic.py')
+
+
+def run(capsys, *argv):
+    get_flops.main([str(arg) for arg in argv])
+    return capsys.readouterr().out
+
+
+def parts(out):
+    """{part description: (params text, FLOPs text)} of the printed table."""
+    rows = re.findall(r'^\| (.+?) \| (.+?) \| (.+?)FLOPs \|$', out, re.MULTILINE)
+    return {name: (params, flops) for name, params, flops in rows}
+
+
+def as_number(text):
+    value, *unit = text.split()
+    return float(value) * {'G': 1e9, 'M': 1e6, 'K': 1e3}.get(unit[0] if unit else '', 1)
+
+
+class Attention(nn.Module):
+
+    def forward(self, x):
+        q, k, v = x[..., :4], x[:, :, :3, :4], x[:, :, :3, 4:]
+        return F.scaled_dot_product_attention(q, k, v)
+
+
+def test_sdpa_is_counted_as_its_two_matrix_products():
+    # q (2, 3, 5, 4), k (2, 3, 3, 4), v (2, 3, 3, 2): 2 * 3 * 5 * 3 * (4 + 2)
+    flops, uncounted = count_flops(Attention(), torch.randn(2, 3, 5, 6))
+    assert flops == 2 * 3 * 5 * 3 * (4 + 2)
+    assert 'aten::scaled_dot_product_attention' not in uncounted
+
+
+@pytest.mark.parametrize('config', CONFIGS, ids=[osp.relpath(c, ROOT) for c in CONFIGS])
+def test_every_shipped_config(capsys, config):
+    out = run(capsys, config, '--shape', 3, 8, 32, 32, '--num-boxes', 2, '--depth', 1)
+    rows = parts(out)
+    assert len(rows) == 2, out
+    (whole, (whole_params, whole_flops)), (backbone, (params, flops)) = rows.items()
+    assert whole.startswith('recognizer' if 'recognition' in config else 'detector')
+    assert backbone.startswith('backbone')
+    assert as_number(whole_flops) >= as_number(flops) > 0
+    assert as_number(whole_params) > as_number(params) > 0
+    assert 'input: one clip of 1 x 3 x 8 x 32 x 32' in out
+
+
+def test_roi_head_share_grows_with_the_boxes():
+    from vsgt.apis import build_model, load_model_config
+    from vsgt.utils.flops import flop_analysis, model_for_flops
+    model = build_model(load_model_config(TINY))
+    clip = torch.randn(1, 3, 4, 64, 64)
+    head_flops = {}
+    for boxes in (1, 9):
+        analysis = flop_analysis(model_for_flops(model, clip.shape[1:], boxes), (clip, ))
+        with torch.no_grad():
+            head_flops[boxes] = analysis.total() - analysis.by_module()['model.backbone']
+    # fvcore counts the classifier of BBoxHeadAVA (in_channels x 6 classes per box), not
+    # RoIAlign and the pooling it has no handle for
+    in_channels = model.roi_head.bbox_head.in_channels
+    assert head_flops[9] - head_flops[1] == 8 * in_channels * 6
+
+
+def test_table_and_uncounted_operators_are_printed(capsys):
+    out = run(capsys, TINY, '--shape', 4, 64, 64)
+    assert re.search(r'^\| backbone\.stages\.0 +\|', out, re.MULTILINE)  # depth 3 table
+    uncounted = out.split('not counted')[-1]
+    assert 'prim::PythonOp.RoIAlignFunction x1' in uncounted
+    assert 'aten::scaled_dot_product_attention' not in uncounted
+
+
+def test_default_shape_comes_from_the_test_pipeline(capsys):
+    out = run(capsys, TINY, '--depth', 0)
+    assert 'input: one clip of 1 x 3 x 8 x 224 x 224' in out
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['missing.py'], 'config file not found: missing.py'),
+    ([TINY, '--shape', '8', '64'], '--shape takes C T H W or T H W'),
+    ([TINY, '--num-boxes', '0'], '--num-boxes must be at least 1'),
+])
+def test_bad_input_is_one_line(capsys, argv, message):
+    from vsgt.utils.launch import run_cli
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(get_flops.main, argv)
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err

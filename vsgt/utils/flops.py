@@ -1,0 +1,112 @@
+"""FLOP counting with fvcore, including ``scaled_dot_product_attention``.
+
+FLOPs follow fvcore's convention: one multiply-add is one FLOP (the convention of mmaction2's
+and the SG-Former papers' GFLOPs). Most element-wise operators (additions, activations, softmax)
+have no fvcore handle and are not counted; fvcore reports them as unsupported operators.
+"""
+import warnings
+from collections import Counter
+from typing import Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from fvcore.nn import FlopCountAnalysis
+from fvcore.nn.jit_handles import get_shape
+
+
+def sdpa_flop_jit(inputs, outputs) -> int:
+    """fvcore handle of ``aten::scaled_dot_product_attention(q, k, v, ...)``.
+
+    ``q @ k^T`` costs ``B * heads * Lq * Lk * d`` multiply-adds and ``attn @ v``
+    ``B * heads * Lq * Lk * d_v``.
+    """
+    q, k, v = (get_shape(value) for value in inputs[:3])
+    *batch, length_q, dim = q
+    length_k, dim_v = k[-2], v[-1]
+    count = 1
+    for size in batch:
+        count *= size
+    return count * length_q * length_k * (dim + dim_v)
+
+
+def flop_analysis(model: nn.Module, inputs: Tuple) -> FlopCountAnalysis:
+    """fvcore's analysis of ``model(*inputs)`` with the SDPA handle, its warnings off.
+
+    The model is put in eval mode. Nothing is traced until a result is asked for; ask within
+    :func:`torch.no_grad`.
+    """
+    analysis = FlopCountAnalysis(model.eval(), inputs)
+    analysis.set_op_handle('aten::scaled_dot_product_attention', sdpa_flop_jit)
+    return analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+
+
+def count_flops(model: nn.Module, *inputs) -> Tuple[int, Counter]:
+    """(FLOPs of ``model(*inputs)``, Counter of the operators fvcore left uncounted)."""
+    analysis = flop_analysis(model, inputs)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter('ignore', torch.jit.TracerWarning)
+        return analysis.total(), Counter(analysis.unsupported_ops())
+
+
+def spread_boxes(num_boxes: int, height: int, width: int) -> torch.Tensor:
+    """``num_boxes`` person-sized (x1, y1, x2, y2) pixel boxes spread across a frame."""
+    boxes = []
+    for i in range(num_boxes):
+        x1 = 0.75 * width * i / max(num_boxes - 1, 1)
+        boxes.append([x1, 0.1 * height, x1 + 0.25 * width, 0.9 * height])
+    return torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4)
+
+
+def _takes_boxes(backbone: nn.Module) -> bool:
+    return getattr(backbone, 'pae', None) is not None
+
+
+class DetectorForFlops(nn.Module):
+    """A Fast R-CNN style action detector on given person boxes: backbone (given the boxes when
+    it takes them), RoI extractor and box head, as in its ``predict`` without the post-processing.
+
+    mmdet's ``mode='tensor'`` cannot be used: mmaction's ``AVARoIHead`` breaks it upstream.
+    """
+
+    def __init__(self, model: nn.Module, boxes: torch.Tensor):
+        super().__init__()
+        self.model = model
+        self.register_buffer('boxes', boxes, persistent=False)
+
+    def forward(self, clip: torch.Tensor) -> torch.Tensor:
+        from mmdet.structures.bbox import bbox2roi
+        boxes = [self.boxes] * clip.shape[0]
+        if _takes_boxes(self.model.backbone):
+            feats = self.model.extract_feat(clip, boxes)
+        else:
+            feats = self.model.extract_feat(clip)
+        roi_head = self.model.roi_head
+        return roi_head._bbox_forward(feats, bbox2roi(boxes), [{}] * len(boxes))['cls_score']
+
+
+class RecognizerForFlops(nn.Module):
+    """A recognizer on one view: backbone, neck if any, classification head."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, clip: torch.Tensor) -> torch.Tensor:
+        return self.model.extract_feat(clip[:, None], stage='head')[0]
+
+
+def model_for_flops(model: nn.Module, shape: Sequence[int], num_boxes: int) -> nn.Module:
+    """``model`` as a module of one (N, C, T, H, W) clip, for ``(C, T, H, W)`` clips.
+
+    A detector (a model with a ``roi_head``) runs on ``num_boxes`` boxes spread across the frame
+    (its backbone gets them too when it takes person boxes); a recognizer (a ``cls_head``) on the
+    clip. Its backbone is the submodule ``model.backbone``. Raises ValueError for other models.
+    """
+    if getattr(model, 'roi_head', None) is not None:
+        if num_boxes < 1:
+            raise ValueError(f'--num-boxes must be at least 1 for a detector, got {num_boxes}')
+        return DetectorForFlops(model, spread_boxes(num_boxes, shape[-2], shape[-1]))
+    if getattr(model, 'cls_head', None) is not None:
+        return RecognizerForFlops(model)
+    raise ValueError(f'{type(model).__name__} has neither a roi_head (detector) nor a cls_head '
+                     '(recognizer)')

@@ -1,0 +1,133 @@
+"""Per-class frame AP and precision-recall curves of a detector's results, and their plots.
+
+Matching and AP follow :func:`vsgt.evaluation.functional.frame_ap` (each detection against the
+highest-IoU ground-truth box of its class on its frame, greedy by score, tied scores one rank);
+the tests check that the APs agree.
+"""
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+from vsgt.evaluation.functional import (GroundTruth, box_iou, check_frame_detections,
+                                        greedy_true_positives, voc_ap)
+from .figures import save_figure
+
+
+@dataclass(frozen=True)
+class PRCurves:
+    """Precision-recall curves per class.
+
+    Attributes:
+        labels: Class names.
+        iou_thr: IoU threshold of a true positive.
+        curves: (recall, precision) arrays per class, one point per rank.
+        ap: AP per class (nan without ground truth).
+        num_gt: Ground-truth boxes per class.
+    """
+
+    labels: Tuple[str, ...]
+    iou_thr: float
+    curves: List[Tuple[np.ndarray, np.ndarray]]
+    ap: np.ndarray
+    num_gt: np.ndarray
+
+    @property
+    def mean_ap(self) -> float:
+        """Mean AP over the classes with ground truth."""
+        return float(self.ap[self.num_gt > 0].mean())
+
+
+def frame_pr_curves(gt: GroundTruth, detections: np.ndarray, iou_thr: float = 0.5,
+                    key_frames: Optional[np.ndarray] = None) -> PRCurves:
+    """Per-class precision-recall of frame detections (rows ``video_index, frame, label_index,
+    score, x1, y1, x2, y2``, pixels) against ``gt``, on ``key_frames`` ((K, 2) ``video_index,
+    frame``) only when given."""
+    dets = check_frame_detections(detections, gt)
+    lengths = np.diff(gt.tube_ptr)
+    gt_keys = np.column_stack([np.repeat(gt.tube_video, lengths), gt.tube_rows[:, 0],
+                               np.repeat(gt.tube_label, lengths)]).astype(np.int64)
+    gt_boxes = gt.tube_rows[:, 1:5]
+    det_keys = dets[:, :3].astype(np.int64)
+    if key_frames is not None:
+        frames = {tuple(pair) for pair in np.asarray(key_frames, np.int64).reshape(-1, 2)}
+        gt_kept = np.array([tuple(key[:2]) in frames for key in gt_keys], bool)
+        det_kept = np.array([tuple(key[:2]) in frames for key in det_keys], bool)
+        gt_keys, gt_boxes = gt_keys[gt_kept], gt_boxes[gt_kept]
+        dets, det_keys = dets[det_kept], det_keys[det_kept]
+    groups = {}
+    for index, key in enumerate(map(tuple, gt_keys)):
+        groups.setdefault(key, []).append(index)
+    best_gt = np.full(len(dets), -1, np.int64)
+    best_iou = np.full(len(dets), -1.0)
+    for index, key in enumerate(map(tuple, det_keys)):
+        candidates = groups.get(key)
+        if candidates:
+            iou = box_iou(dets[index, 4:8], gt_boxes[candidates])[0]
+            best_gt[index], best_iou[index] = candidates[int(iou.argmax())], iou.max()
+    num_gt = np.bincount(gt_keys[:, 2], minlength=len(gt.labels))
+    curves, ap = [], np.full(len(gt.labels), np.nan)
+    for label in range(len(gt.labels)):
+        members = np.flatnonzero(det_keys[:, 2] == label)
+        order = members[np.argsort(-dets[members, 3], kind='stable')]
+        is_tp = greedy_true_positives(order, best_gt, best_iou, iou_thr)
+        scores = dets[order, 3]
+        rank_ends = np.flatnonzero(np.append(scores[1:] != scores[:-1], True)) if len(order) \
+            else np.zeros(0, np.int64)
+        tp = np.cumsum(is_tp)[rank_ends]
+        recall = tp / max(num_gt[label], 1)
+        precision = tp / (rank_ends + 1.0)
+        curves.append((recall, precision))
+        if num_gt[label]:
+            ap[label] = voc_ap(precision, recall)
+    return PRCurves(tuple(gt.labels), float(iou_thr), curves, ap, num_gt)
+
+
+def plot_class_ap(result: PRCurves, out_file: str, title: str = '', dpi: int = 80,
+                  colors: Optional[int] = None) -> None:
+    """Horizontal bars of each class's AP (%), classes without ground truth marked."""
+    from matplotlib.figure import Figure
+
+    labels = list(result.labels)
+    figure = Figure(figsize=(5, 0.9 + 0.28 * len(labels)))
+    ax = figure.subplots()
+    values = np.nan_to_num(result.ap * 100)
+    positions = np.arange(len(labels))[::-1]
+    ax.barh(positions, values, color='tab:blue')
+    for position, value, count in zip(positions, values, result.num_gt):
+        ax.text(value + 1, position, f'{value:.1f}' if count else 'no GT', va='center',
+                fontsize=7)
+    ax.axvline(result.mean_ap * 100, color='tab:red', linestyle='--', linewidth=1,
+               label=f'mAP {result.mean_ap * 100:.1f}')
+    ax.set_yticks(positions, labels, fontsize=7)
+    ax.set_xlim(0, 112)
+    ax.set_xlabel(f'frame AP@{result.iou_thr:g} (%)', fontsize=8)
+    ax.tick_params(axis='x', labelsize=7)
+    ax.legend(fontsize=7, loc='lower right')
+    ax.set_title(title, fontsize=8)
+    figure.tight_layout()
+    save_figure(figure, out_file, dpi, colors)
+
+
+def plot_pr_curves(result: PRCurves, out_file: str, title: str = '', dpi: int = 80,
+                  colors: Optional[int] = None) -> None:
+    """The precision-recall curve (one point per rank) of each class with ground truth, its AP
+    in the legend."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(5, 4))
+    ax = figure.subplots()
+    for label, (recall, precision), ap, count in zip(result.labels, result.curves, result.ap,
+                                                     result.num_gt):
+        if count:
+            ax.plot(recall, precision, linewidth=1.2, label=f'{label} (AP {ap * 100:.1f})')
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel('recall', fontsize=8)
+    ax.set_ylabel('precision', fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6, ncol=1 + len(result.labels) // 12, loc='lower left')
+    ax.set_title(title, fontsize=8)
+    figure.tight_layout()
+    save_figure(figure, out_file, dpi, colors)

@@ -1,0 +1,140 @@
+"""Significance maps of SGFormer3D's hybrid-scale blocks, captured with forward hooks and drawn
+over the clip's frames.
+
+A hybrid-scale block's attention returns ``(out, significance)``; the significance (B, T, H, W)
+on the stage's token grid is what the next significance-guided block sorts tokens by. With
+Person Attention Enhancement that block sorts by ``S + alpha * M * mean(S)`` instead (M: the
+person boxes' coverage of each token), which is what the "with PAE" maps show.
+"""
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from vsgt.models.backbones.pae import guide_significance
+from vsgt.models.backbones.sgformer3d import HybridScaleAttention
+from .figures import save_figure
+
+
+def hybrid_blocks(backbone: nn.Module) -> Dict[str, nn.Module]:
+    """``'stage.block'`` (0-based) -> hybrid-scale attention of each hybrid-scale block."""
+    if not hasattr(backbone, 'stages'):
+        raise ValueError(f'{type(backbone).__name__} has no hybrid-scale blocks (the '
+                         'significance maps are SGFormer3D\'s)')
+    return {f'{s}.{b}': block.attn for s, stage in enumerate(backbone.stages)
+            for b, block in enumerate(stage.blocks) if isinstance(block.attn, HybridScaleAttention)}
+
+
+def first_hybrid_blocks(backbone: nn.Module) -> List[str]:
+    """The first hybrid-scale block of each stage that has one."""
+    first = {}
+    for name in hybrid_blocks(backbone):
+        first.setdefault(name.split('.')[0], name)
+    return list(first.values())
+
+
+@torch.no_grad()
+def capture_significance(backbone: nn.Module, clip: torch.Tensor,
+                         person_boxes: Optional[List[torch.Tensor]],
+                         blocks: Sequence[str]) -> Dict[str, torch.Tensor]:
+    """Significance (B, T, H, W) of each named hybrid-scale block (see :func:`hybrid_blocks`)
+    in a forward pass of ``backbone`` on ``clip``.
+
+    With PAE, ``person_boxes`` (one (n, 4) tensor per sample, in clip pixels, or None for no
+    person) steer the backbone and the maps are the guided significance the next block sorts by.
+    """
+    available = hybrid_blocks(backbone)
+    unknown = [name for name in blocks if name not in available]
+    if unknown:
+        raise ValueError(f'no hybrid-scale block {unknown[0]} (stage.block); this backbone has '
+                         f'{", ".join(available)}')
+    captured = {}
+    handles = [available[name].register_forward_hook(
+        lambda module, args, output, name=name: captured.__setitem__(name, output[1]))
+        for name in blocks]
+    try:
+        if getattr(backbone, 'pae', None) is not None:
+            backbone(clip, person_boxes=person_boxes)
+        else:
+            backbone(clip)
+    finally:
+        for handle in handles:
+            handle.remove()
+    if getattr(backbone, 'pae', None) is not None and person_boxes is not None:
+        for name, significance in captured.items():
+            stage = int(name.split('.')[0])
+            mask = backbone.pae.person_masks(person_boxes, clip.shape[0],
+                                             tuple(significance.shape[1:]), stage, clip.device)
+            weight = backbone.pae.guidance_weight(stage, mask)
+            if weight is not None:
+                captured[name] = guide_significance(significance, weight)
+    return captured
+
+
+def significance_rows(backbone: nn.Module, clip: torch.Tensor, clip_boxes: torch.Tensor,
+                      boxes: np.ndarray, blocks: Sequence[str]) -> List[dict]:
+    """Rows for :func:`plot_significance`: per block, its significance without person boxes
+    and, when the backbone has PAE, the significance guided by ``clip_boxes`` ((n, 4), in clip
+    pixels; outlined as ``boxes``, the same boxes in frame pixels)."""
+    with_pae = getattr(backbone, 'pae', None) is not None
+    variants = [('no person boxes' if with_pae else 'no PAE', None, [])]
+    if with_pae:
+        variants.append((f'PAE: {len(boxes)} box(es)', [clip_boxes], boxes))
+    maps = [capture_significance(backbone, clip, person_boxes, blocks)
+            for _, person_boxes, _ in variants]
+    # stage s of SGFormer3D has a spatial stride of 4 * 2 ** s
+    return [dict(title=f'block {name}, {title}', map=captured[name][0].float().cpu().numpy(),
+                 stride=4 * 2 ** int(name.split('.')[0]), boxes=outlined)
+            for name in blocks for (title, _, outlined), captured in zip(variants, maps)]
+
+
+def plot_significance(frames: Sequence[np.ndarray], rows: List[dict], input_size: Sequence[int],
+                      out_file: str, num_frames: int = 4, dpi: int = 80,
+                      colors: Optional[int] = None) -> None:
+    """Draw significance maps over the frames of their clip and save a PNG.
+
+    Args:
+        frames: The clip's BGR frames (original size).
+        rows: One figure row each: ``title``, ``map`` ((T, H, W) array on the token grid),
+            ``stride`` (token cell side in input pixels), ``boxes`` ((n, 4) pixel boxes of
+            the original frames to outline, may be empty).
+        input_size: (height, width) of the network input the grid covers.
+        out_file: PNG path.
+        num_frames: Time slices shown per row (evenly spaced).
+        dpi: Resolution of the PNG.
+        colors: Palette size of the PNG (see :func:`~.figures.save_figure`); None: full colour.
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    height, width = frames[0].shape[:2]
+    scale_y, scale_x = height / input_size[0], width / input_size[1]
+    num_slices = rows[0]['map'].shape[0]
+    slices = np.unique(np.linspace(0, num_slices - 1, min(num_frames, num_slices)).round()
+                       ).astype(int)
+    aspect = height / width
+    figure = Figure(figsize=(2.2 * len(slices), (2.2 * aspect + 0.35) * len(rows)))
+    axes = figure.subplots(len(rows), len(slices), squeeze=False)
+    for row, row_axes in zip(rows, axes):
+        values = row['map']
+        low, high = float(values.min()), float(values.max())
+        normalised = (values - low) / (high - low) if high > low else np.zeros_like(values)
+        grid_h, grid_w = values.shape[1:]
+        extent = (0, grid_w * row['stride'] * scale_x, grid_h * row['stride'] * scale_y, 0)
+        for t, ax in zip(slices, row_axes):
+            frame = frames[min(t * len(frames) // num_slices, len(frames) - 1)]
+            ax.imshow(frame[..., ::-1], extent=(0, width, height, 0))
+            ax.imshow(normalised[t], cmap='inferno', alpha=0.55, extent=extent,
+                      interpolation='nearest', vmin=0, vmax=1)
+            for x1, y1, x2, y2 in row['boxes']:
+                ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False,
+                                       edgecolor='cyan', linewidth=1.2))
+            ax.set_xlim(0, width)
+            ax.set_ylim(height, 0)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f'{row["title"]}, t = {t}' if t == slices[0] else f't = {t}',
+                         fontsize=7)
+    figure.tight_layout(pad=0.3)
+    save_figure(figure, out_file, dpi, colors)
