@@ -41,3 +41,10 @@ def test_clean_failure_keeps_a_run_that_saved_a_checkpoint(tmp_path):
             (tmp_path / 'iter_1.pth').write_text('')
             raise RuntimeError('boom')
     assert (tmp_path / 'iter_1.pth').exists()
+
+
+def test_option_keys_into_a_list_need_an_index():
+    cfg = Config.fromfile(SYNTHETIC_CONFIG)
+    with pytest.raises(KeyError, match='test_evaluator is a list of 2 items'):
+        check_option_keys(cfg, {'test_evaluator.ann_file': 'x.csv'})
+    check_option_keys(cfg, {'test_evaluator.0.ann_file': 'x.csv'})

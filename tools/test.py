@@ -1,6 +1,5 @@
 """Test a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--dump results.pkl]``."""
 import argparse
-import os.path as osp
 
 from mmengine.runner import Runner
 

@@ -85,13 +85,16 @@ def check_option_keys(cfg, options):
     for key in options:
         *parents, name = key.split('.')
         node, scope = cfg, None
-        for part in parents:
-            if isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            elif hasattr(node, 'get') and part in node:
-                node = node[part]
-            else:
-                node = None
+        for depth, part in enumerate(key.split('.')):
+            if isinstance(node, (list, tuple)) and not (part.isdigit() and int(part) < len(node)):
+                raise KeyError(f'--cfg-options {key}: {".".join(parents[:depth])} is a list of '
+                               f'{len(node)} items; the next key must be an index below '
+                               f'{len(node)}')
+            if depth == len(parents):
+                break
+            node = node[int(part)] if isinstance(node, (list, tuple)) else (
+                node.get(part) if hasattr(node, 'get') else None)
+            if node is None:
                 break
             scope = node.get('_scope_', scope) if hasattr(node, 'get') else scope
         if not hasattr(node, 'get') or name in node or not isinstance(node.get('type'), str):
