@@ -111,7 +111,8 @@ def run_in_process(capsys, *argv):
 
 
 def test_no_person_and_random_weights_still_write_a_valid_video(capsys, frames_folder,
-                                                                 tmp_path):
+                                                                 tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the config's label map (data/synthetic/...) is absent here
     out = tmp_path / 'out' / 'empty.mp4'
     code, stdout, stderr = run_in_process(capsys, frames_folder, out, '--config', CONFIG,
                                           '--predict-stepsize', 4, '--device', 'cpu')
