@@ -19,6 +19,18 @@ def run_tool(script, *args, cwd, env=None, timeout=600):
                           timeout=timeout)
 
 
+def run_in_process(capsys, tool, *argv):
+    """Run a tool module's ``main`` through ``run_cli``; return (exit code, stdout, stderr)."""
+    from vsgt.utils.launch import run_cli
+    try:
+        run_cli(tool.main, [str(arg) for arg in argv])
+        code = 0
+    except SystemExit as exit_info:
+        code = exit_info.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 @pytest.fixture(scope='session')
 def synthetic_root(tmp_path_factory):
     """A tiny synthetic dataset, laid out as configs expect it: ``<root>/data/synthetic``."""

@@ -8,10 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_tool
+from conftest import ROOT, run_in_process, run_tool
 from vsgt.datasets.synthetic import SYNTHETIC_CLASSES
 from vsgt.evaluation.functional import box_iou
-from vsgt.utils.launch import run_cli
 
 spec = importlib.util.spec_from_file_location(
     'demo_spatiotemporal_det', osp.join(ROOT, 'demo', 'demo_spatiotemporal_det.py'))
@@ -99,22 +98,11 @@ def frames_folder(tmp_path):
     return folder
 
 
-def run_in_process(capsys, *argv):
-    """Run the demo's main through run_cli; return (exit code, stdout, stderr)."""
-    try:
-        run_cli(demo.main, [str(arg) for arg in argv])
-        code = 0
-    except SystemExit as exit_info:
-        code = exit_info.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_no_person_and_random_weights_still_write_a_valid_video(capsys, frames_folder,
                                                                  tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the config's label map (data/synthetic/...) is absent here
     out = tmp_path / 'out' / 'empty.mp4'
-    code, stdout, stderr = run_in_process(capsys, frames_folder, out, '--config', CONFIG,
+    code, stdout, stderr = run_in_process(capsys, demo, frames_folder, out, '--config', CONFIG,
                                           '--predict-stepsize', 4, '--device', 'cpu')
     assert code == 0, stderr
     assert 'RANDOM WEIGHTS' in stderr and 'note: no person found' in stdout
@@ -130,7 +118,7 @@ def test_boxes_file_gives_the_person_boxes(capsys, checkpoint, frames_folder, tm
     boxes = tmp_path / 'boxes.csv'
     boxes.write_text('frame,x1,y1,x2,y2,score\n0,10,5,30,45\n4,12,6,80,47,0.7\n5,1,1,9,9\n')
     out = tmp_path / 'boxes.avi'
-    code, _, stderr = run_in_process(capsys, frames_folder, out, '--boxes', boxes, '--config',
+    code, _, stderr = run_in_process(capsys, demo, frames_folder, out, '--boxes', boxes, '--config',
                                      CONFIG, '--checkpoint', checkpoint, '--predict-stepsize', 4,
                                      '--top-k', 2, '--device', 'cpu', '--label-map',
                                      synthetic_label_map(tmp_path))
@@ -158,7 +146,7 @@ def test_mmdet_person_detector(capsys, checkpoint, frames_folder, tmp_path):
     save_checkpoint({'state_dict': model.state_dict()}, str(det_checkpoint))
     out = tmp_path / 'mmdet.mp4'
     code, stdout, stderr = run_in_process(
-        capsys, frames_folder, out, '--det-config', det_config, '--det-checkpoint',
+        capsys, demo, frames_folder, out, '--det-config', det_config, '--det-checkpoint',
         det_checkpoint, '--config', CONFIG, '--checkpoint', checkpoint, '--device', 'cpu')
     assert code == 0, stderr
     record = json.loads((tmp_path / 'mmdet.json').read_text())
@@ -201,7 +189,7 @@ def test_bad_input_is_one_line_and_writes_nothing(capsys, checkpoint, tmp_path, 
         options += ['--boxes', boxes]
     elif case == 'bad_out':
         out = tmp_path / 'out.gif'
-    code, _, stderr = run_in_process(capsys, video, out, '--max-frames', 20, '--device', 'cpu',
+    code, _, stderr = run_in_process(capsys, demo, video, out, '--max-frames', 20, '--device', 'cpu',
                                      *options)
     assert code == 1
     lines = stderr.strip().splitlines()

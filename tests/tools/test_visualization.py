@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ROOT, run_tool
+from conftest import ROOT, run_in_process, run_tool
 from vsgt.evaluation.functional import frame_ap, load_ground_truth
 from vsgt.utils import read_test_metrics
-from vsgt.utils.launch import run_cli
 from vsgt.visualization.results import frame_pr_curves
 
 PAE_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'vsgt-tiny-pae_synthetic.py')
@@ -37,17 +36,6 @@ def load_tool(name):
 vis_significance = load_tool('vis_significance')
 plot_results = load_tool('plot_results')
 plot_curves = load_tool('plot_curves')
-
-
-def run_in_process(capsys, tool, *argv):
-    """Run a tool's main through run_cli; return (exit code, stdout, stderr)."""
-    try:
-        run_cli(tool.main, [str(arg) for arg in argv])
-        code = 0
-    except SystemExit as exit_info:
-        code = exit_info.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def png_shape(path):
