@@ -59,7 +59,7 @@ def main(argv=None):
     print(f'{"":>16}  {"untrained":>9}  {"trained":>9}')
     for key in ('frame_mAP@0.5', 'video_mAP@0.5'):
         print(f'{key:>16}  {before[key]:9.4f}  {after[key]:9.4f}')
-    print(f'untrained: {untrained} (initial weights); trained: {trained}')
+    print(f'untrained: {osp.abspath(untrained)} (initial weights); trained: {osp.abspath(trained)}')
 
 
 if __name__ == '__main__':
