@@ -9,39 +9,26 @@
 # Boxes are normalised to [0, 1]; proposals with a score are kept above 0.9 (AVADataset's default).
 _base_ = './frame_ava_32x2x1.py'
 
-dataset_type = 'FrameAVADataset'
 data_root = 'data/ucf101_24'
 anno_root = f'{data_root}/annotations'
 label_file = f'{anno_root}/ucf101_24_action_list.pbtxt'
 num_classes = 24 + 1  # actions + the unused index 0 of mmaction's AVA heads
 
-dataset_common = dict(
-    type=dataset_type,
+files = dict(
     data_prefix=dict(img=f'{data_root}/rawframes'),
     filename_tmpl='{:05}.jpg',
     label_file=label_file,
     num_classes=num_classes)
 train_dataloader = dict(
-    batch_size=2,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         ann_file=f'{anno_root}/train.csv',
         proposal_file=f'{anno_root}/proposals_train.pkl',
-        pipeline={{_base_.train_pipeline}},
-        **dataset_common))
+        **files))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         ann_file=f'{anno_root}/val.csv',
         proposal_file=f'{anno_root}/proposals_val.pkl',
-        pipeline={{_base_.val_pipeline}},
-        test_mode=True,
-        **dataset_common))
+        **files))
 test_dataloader = val_dataloader
 
 # frame-mAP@0.5 on the frames of val.csv and video-mAP of the linked tubes (vsgt.evaluation)
