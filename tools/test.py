@@ -3,7 +3,7 @@ import argparse
 
 from mmengine.runner import Runner
 
-from vsgt.utils.checkpoint import check_checkpoint, check_checkpoint_fits
+from vsgt.utils.checkpoint import check_checkpoint_fits, read_state_dict
 from vsgt.utils.launch import add_common_args, clean_failure, load_config, run_cli
 
 
@@ -18,7 +18,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args)
-    check_checkpoint(args.checkpoint)
+    weights = read_state_dict(args.checkpoint)
     cfg.load_from = args.checkpoint
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
@@ -29,7 +29,7 @@ def main(argv=None):
                               else [evaluator, dump_metric])
     with clean_failure(cfg.work_dir):
         runner = Runner.from_cfg(cfg)
-        check_checkpoint_fits(runner.model, args.checkpoint)
+        check_checkpoint_fits(runner.model, weights, args.checkpoint)
         runner.test()
 
 

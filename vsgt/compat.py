@@ -3,6 +3,7 @@
 Every fix is small, targets one upstream defect (named in its docstring) and is applied once by
 :func:`apply` when :mod:`vsgt` is imported. Remove a fix when the upstream release carries it.
 """
+import os.path as osp
 import pickle
 import sys
 import types
@@ -19,14 +20,11 @@ def _stub_missing_drn():
     ``mmaction.models.localizers`` imports ``DRN`` from it, so ``import mmaction.models`` fails.
     Provide the two modules with a ``DRN`` that explains itself when used.
     """
+    import mmaction
     name = 'mmaction.models.localizers.drn'
-    if name in sys.modules:
+    shipped = osp.join(osp.dirname(mmaction.__file__), 'models', 'localizers', 'drn', 'drn.py')
+    if name in sys.modules or osp.isfile(shipped):
         return
-    try:
-        import mmaction.models.localizers.drn.drn  # noqa: F401  (present in a fixed release)
-        return
-    except ImportError:
-        pass
 
     class DRN:
         """Placeholder: DRN's sources are not shipped in the mmaction2 1.2.0 wheel."""

@@ -8,7 +8,7 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 
-from vsgt.utils.checkpoint import check_checkpoint_fits
+from vsgt.utils.checkpoint import check_checkpoint_fits, read_state_dict
 from vsgt.utils.launch import check_option_keys
 
 SAMPLERS = ('SampleAVAFrames', 'SampleFrames')
@@ -33,14 +33,14 @@ def build_model(cfg: Config, checkpoint: Optional[str] = None,
     with one line); without one the model keeps its random initial weights.
     """
     from mmengine.registry import init_default_scope
-    from mmengine.runner import load_checkpoint
     from mmaction.registry import MODELS
 
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
-        check_checkpoint_fits(model, checkpoint)
-        load_checkpoint(model, checkpoint, map_location='cpu', strict=True, logger='silent')
+        weights = read_state_dict(checkpoint)
+        check_checkpoint_fits(model, weights, checkpoint)
+        model.load_state_dict(weights)
     return model.to(device).eval()
 
 

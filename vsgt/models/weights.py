@@ -14,21 +14,18 @@ Checkpoints are read weights-only from local files. A tensor whose shape differs
 model's stops the load with the key and both shapes; keys found on one side only are reported in
 one summary, and missing ones keep their initialisation.
 """
-import argparse
 import logging
-import os.path as osp
 import re
 from collections import Counter
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model.weight_init import update_init_info
 from mmengine.registry import WEIGHT_INITIALIZERS
 from torch import Tensor
 
-StateDict = Dict[str, Tensor]
+from vsgt.utils.checkpoint import StateDict, read_state_dict
 
 SGFORMER_2D_STATE_KEYS = ('state_dict_ema', 'state_dict', 'model')
 # 2D-only tensors: the absolute position embedding of the 224x224 grid and the classifier.
@@ -53,40 +50,6 @@ _ATTENTION_NAMES = {
     'global': {'q': 'q', 'kv': 'kv'},
 }
 _MAX_GROUPS = 12
-
-
-def read_state_dict(path: str, keys: Sequence[str] = ('state_dict', )) -> StateDict:
-    """Read the tensors of a checkpoint file, weights-only.
-
-    Args:
-        path: local checkpoint file.
-        keys: where the state dict may sit, in order of preference; a file without any of them
-            must be a state dict itself.
-
-    Returns:
-        The state dict, without a ``module.`` prefix (left by a data-parallel wrapper).
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'checkpoint not found: {path}')
-    try:
-        # timm's training script pickles its argparse options next to the weights.
-        with torch.serialization.safe_globals([argparse.Namespace]):
-            checkpoint = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f'cannot read checkpoint {path}: {reason}') from exc
-    state_dict = checkpoint
-    if isinstance(checkpoint, Mapping):
-        state_dict = next((checkpoint[k] for k in keys if checkpoint.get(k) is not None),
-                          checkpoint)
-    if not isinstance(state_dict, Mapping) or not state_dict:
-        raise ValueError(f'checkpoint {path} holds no state dict (looked for {list(keys)} or a '
-                         'dict of tensors)')
-    for key, value in state_dict.items():
-        if not torch.is_tensor(value):
-            raise ValueError(f'checkpoint {path}: {key!r} is not a tensor; expected a state dict '
-                             f'under one of {list(keys)} or a dict of tensors')
-    return {re.sub(r'^module\.', '', k): v for k, v in state_dict.items()}
 
 
 def sgformer_2d_key_to_3d(key: str) -> Optional[str]:

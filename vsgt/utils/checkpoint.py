@@ -1,37 +1,58 @@
-"""Checkpoint checks with one-line errors."""
+"""Checkpoint reading and checks with one-line errors."""
+import argparse
 import os
 import os.path as osp
+from typing import Dict, Mapping, Sequence
 
 import torch
 
+StateDict = Dict[str, torch.Tensor]
 
-def check_checkpoint(path):
-    """Return the state dict of ``path``; raise a one-line error unless it is a readable
-    checkpoint holding weights.
+
+def read_state_dict(path: str, keys: Sequence[str] = ('state_dict', )) -> StateDict:
+    """Read the tensors of a checkpoint file; one-line error if it is not one.
 
     Loading is weights-only (mmengine's classes are allow-listed by :mod:`vsgt.compat`) and
-    memory-mapped, so the check is cheap even for large files.
+    memory-mapped, so it is cheap even for large files.
+
+    Args:
+        path: local checkpoint file.
+        keys: where the state dict may sit, in order of preference; a file without any of them
+            must be a state dict itself.
+
+    Returns:
+        The state dict, without a ``module.`` prefix (left by a data-parallel wrapper).
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint not found: {path}')
     try:
-        checkpoint = torch.load(path, map_location='cpu', weights_only=True, mmap=True)
+        # timm's training script pickles its argparse options next to the weights.
+        with torch.serialization.safe_globals([argparse.Namespace]):
+            checkpoint = torch.load(path, map_location='cpu', weights_only=True, mmap=True)
     except Exception as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f'cannot read checkpoint {path}: {reason}') from exc
-    weights = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
-    if not isinstance(weights, dict) or not any(torch.is_tensor(v) for v in weights.values()):
-        raise ValueError(f'checkpoint {path} holds no state_dict of tensors')
-    return weights
+    state_dict = checkpoint
+    if isinstance(checkpoint, Mapping):
+        state_dict = next((checkpoint[k] for k in keys if checkpoint.get(k) is not None),
+                          checkpoint)
+    if not isinstance(state_dict, Mapping) or not state_dict:
+        raise ValueError(f'checkpoint {path} holds no state dict (looked for {list(keys)} or a '
+                         'dict of tensors)')
+    for key, value in state_dict.items():
+        if not torch.is_tensor(value):
+            raise ValueError(f'checkpoint {path}: {key!r} is not a tensor; expected a state dict '
+                             f'under one of {list(keys)} or a dict of tensors')
+    return {key.removeprefix('module.'): value for key, value in state_dict.items()}
 
 
-def check_checkpoint_fits(model, path, max_listed=3):
-    """Raise a one-line error unless the weights in ``path`` match ``model`` key for key.
+def check_checkpoint_fits(model, weights, path, max_listed=3):
+    """Raise a one-line error unless ``weights`` (the state dict read from ``path`` by
+    :func:`read_state_dict`) match ``model`` key for key.
 
     For evaluation: a checkpoint that leaves parameters at random values would give numbers
     that are not the model's.
     """
-    weights = {key.removeprefix('module.'): value for key, value in check_checkpoint(path).items()}
     expected = model.state_dict()
     problems = [f'{key} has shape {tuple(weights[key].shape)}, the model {tuple(value.shape)}'
                 for key, value in expected.items()
