@@ -3,7 +3,7 @@ import pytest
 from mmengine.config import Config
 
 from conftest import SYNTHETIC_CONFIG
-from vsgt.utils.launch import check_option_keys, clean_failure
+from vsgt.utils.launch import check_option_keys, clean_failure, saved_a_checkpoint
 
 
 def test_option_keys_new_arguments_of_the_target_class_are_accepted():
@@ -35,12 +35,15 @@ def test_clean_failure_removes_only_what_the_run_created(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ['old.log']
 
 
-def test_clean_failure_keeps_a_run_that_saved_a_checkpoint(tmp_path):
+@pytest.mark.parametrize('files, kept', [(['iter_2.pth', 'last_checkpoint'], True),
+                                          (['20260101_000000.log'], False)])
+def test_a_failed_training_run_is_kept_once_it_saved_a_checkpoint(tmp_path, files, kept):
     with pytest.raises(RuntimeError):
-        with clean_failure(str(tmp_path), keep_if=lambda created: True):
-            (tmp_path / 'iter_1.pth').write_text('')
+        with clean_failure(str(tmp_path), keep_if=saved_a_checkpoint):
+            for name in files:
+                (tmp_path / name).write_text('')
             raise RuntimeError('boom')
-    assert (tmp_path / 'iter_1.pth').exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == (sorted(files) if kept else [])
 
 
 def test_option_keys_into_a_list_need_an_index():

@@ -5,7 +5,8 @@ import os.path as osp
 import torch
 from mmengine.runner import Runner
 
-from vsgt.utils.launch import add_common_args, clean_failure, load_config, run_cli
+from vsgt.utils.launch import (add_common_args, clean_failure, load_config, run_cli,
+                               saved_a_checkpoint)
 
 
 def parse_args(argv=None):
@@ -50,14 +51,10 @@ def build_config(args):
     return cfg
 
 
-def _has_checkpoint(paths):
-    return any(path.endswith('.pth') or osp.basename(path) == 'last_checkpoint' for path in paths)
-
-
 def main(argv=None):
     args = parse_args(argv)
     cfg = build_config(args)
-    with clean_failure(cfg.work_dir, keep_if=_has_checkpoint):
+    with clean_failure(cfg.work_dir, keep_if=saved_a_checkpoint):
         runner = Runner.from_cfg(cfg)
         runner.train()
 

@@ -119,6 +119,11 @@ def _use_cpu_distributed(cfg):
     cfg.model_wrapper_cfg = dict(wrapper, device_ids=None, output_device=None)
 
 
+def saved_a_checkpoint(paths):
+    """Whether a run that created ``paths`` in its work dir saved a checkpoint."""
+    return any(path.endswith('.pth') or osp.basename(path) == 'last_checkpoint' for path in paths)
+
+
 @contextmanager
 def clean_failure(work_dir, keep_if=lambda created: False):
     """On an exception, remove what this run created in ``work_dir`` (unless ``keep_if``).
