@@ -9,8 +9,8 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from vsgt.evaluation.functional import (GroundTruth, box_iou, check_frame_detections,
-                                        greedy_true_positives, voc_ap)
+from vsgt.evaluation.functional import (GroundTruth, frame_matches, greedy_true_positives,
+                                        ranked_pr, voc_ap)
 from .figures import save_figure
 
 
@@ -43,44 +43,17 @@ def frame_pr_curves(gt: GroundTruth, detections: np.ndarray, iou_thr: float = 0.
     """Per-class precision-recall of frame detections (rows ``video_index, frame, label_index,
     score, x1, y1, x2, y2``, pixels) against ``gt``, on ``key_frames`` ((K, 2) ``video_index,
     frame``) only when given."""
-    dets = check_frame_detections(detections, gt)
-    lengths = np.diff(gt.tube_ptr)
-    gt_keys = np.column_stack([np.repeat(gt.tube_video, lengths), gt.tube_rows[:, 0],
-                               np.repeat(gt.tube_label, lengths)]).astype(np.int64)
-    gt_boxes = gt.tube_rows[:, 1:5]
-    det_keys = dets[:, :3].astype(np.int64)
-    if key_frames is not None:
-        frames = {tuple(pair) for pair in np.asarray(key_frames, np.int64).reshape(-1, 2)}
-        gt_kept = np.array([tuple(key[:2]) in frames for key in gt_keys], bool)
-        det_kept = np.array([tuple(key[:2]) in frames for key in det_keys], bool)
-        gt_keys, gt_boxes = gt_keys[gt_kept], gt_boxes[gt_kept]
-        dets, det_keys = dets[det_kept], det_keys[det_kept]
-    groups = {}
-    for index, key in enumerate(map(tuple, gt_keys)):
-        groups.setdefault(key, []).append(index)
-    best_gt = np.full(len(dets), -1, np.int64)
-    best_iou = np.full(len(dets), -1.0)
-    for index, key in enumerate(map(tuple, det_keys)):
-        candidates = groups.get(key)
-        if candidates:
-            iou = box_iou(dets[index, 4:8], gt_boxes[candidates])[0]
-            best_gt[index], best_iou[index] = candidates[int(iou.argmax())], iou.max()
-    num_gt = np.bincount(gt_keys[:, 2], minlength=len(gt.labels))
+    matches = frame_matches(gt, detections, key_frames)
     curves, ap = [], np.full(len(gt.labels), np.nan)
     for label in range(len(gt.labels)):
-        members = np.flatnonzero(det_keys[:, 2] == label)
-        order = members[np.argsort(-dets[members, 3], kind='stable')]
-        is_tp = greedy_true_positives(order, best_gt, best_iou, iou_thr)
-        scores = dets[order, 3]
-        rank_ends = np.flatnonzero(np.append(scores[1:] != scores[:-1], True)) if len(order) \
-            else np.zeros(0, np.int64)
-        tp = np.cumsum(is_tp)[rank_ends]
-        recall = tp / max(num_gt[label], 1)
-        precision = tp / (rank_ends + 1.0)
+        members = np.flatnonzero(matches.labels == label)
+        order = members[np.argsort(-matches.scores[members], kind='stable')]
+        is_tp = greedy_true_positives(order, matches.best_gt, matches.best_iou, iou_thr)
+        precision, recall = ranked_pr(matches.scores[order], is_tp, matches.num_gt[label])
         curves.append((recall, precision))
-        if num_gt[label]:
+        if matches.num_gt[label]:
             ap[label] = voc_ap(precision, recall)
-    return PRCurves(tuple(gt.labels), float(iou_thr), curves, ap, num_gt)
+    return PRCurves(tuple(gt.labels), float(iou_thr), curves, ap, matches.num_gt)
 
 
 def plot_class_ap(result: PRCurves, out_file: str, title: str = '', dpi: int = 80,

@@ -18,19 +18,26 @@ def voc_ap(precision: np.ndarray, recall: np.ndarray) -> float:
     return float(np.sum((recall[steps] - recall[steps - 1]) * precision[steps]))
 
 
-def ranked_ap(scores: np.ndarray, is_tp: np.ndarray, num_gt: int) -> float:
-    """AP of detections sorted by decreasing score; nan when ``num_gt`` is 0.
+def ranked_pr(scores: np.ndarray, is_tp: np.ndarray, num_gt: int
+              ) -> Tuple[np.ndarray, np.ndarray]:
+    """Precision and recall of detections sorted by decreasing score, after each rank.
 
     Detections with equal scores form one rank: precision and recall are taken only after the
-    last of them, so the result does not depend on the order of tied detections.
+    last of them, so the curve does not depend on the order of tied detections. Recall is 0
+    throughout when ``num_gt`` is 0.
     """
-    if num_gt == 0:
-        return float('nan')
     if len(scores) == 0:
-        return voc_ap(np.zeros(0), np.zeros(0))
+        return np.zeros(0), np.zeros(0)
     tp = np.cumsum(is_tp)
     rank_ends = np.flatnonzero(np.append(scores[1:] != scores[:-1], True))
-    return voc_ap(tp[rank_ends] / (rank_ends + 1.0), tp[rank_ends] / float(num_gt))
+    return tp[rank_ends] / (rank_ends + 1.0), tp[rank_ends] / float(max(num_gt, 1))
+
+
+def ranked_ap(scores: np.ndarray, is_tp: np.ndarray, num_gt: int) -> float:
+    """AP (:func:`voc_ap`) of the :func:`ranked_pr` curve; nan when ``num_gt`` is 0."""
+    if num_gt == 0:
+        return float('nan')
+    return voc_ap(*ranked_pr(scores, is_tp, num_gt))
 
 
 def greedy_true_positives(order: np.ndarray, best_gt: np.ndarray, best_iou: np.ndarray,

@@ -1,5 +1,5 @@
 """frame-mAP: per-class PASCAL VOC AP of per-frame detections (ACT / MultiSports ``frameAP``)."""
-from typing import Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
@@ -7,6 +7,17 @@ from .ap import ClassAP, class_ap
 from .boxes import paired_box_iou
 from .formats import check_frame_detections
 from .ground_truth import GroundTruth
+
+
+class FrameMatches(NamedTuple):
+    """Each detection's class, score and highest-IoU ground-truth box of its class on its frame
+    (``best_gt`` indexes the evaluated boxes, -1 and ``best_iou`` -1 without any), and the
+    number of ground-truth boxes per class."""
+    labels: np.ndarray
+    scores: np.ndarray
+    best_gt: np.ndarray
+    best_iou: np.ndarray
+    num_gt: np.ndarray
 
 
 def frame_ap(gt: GroundTruth, detections: np.ndarray, iou_thrs: Sequence[float] = (0.5, ),
@@ -28,6 +39,13 @@ def frame_ap(gt: GroundTruth, detections: np.ndarray, iou_thrs: Sequence[float] 
             only (ground truth and detections elsewhere are ignored), e.g. the key frames of an
             AVA CSV that annotates some frames only.
     """
+    return class_ap(gt.labels, iou_thrs, *frame_matches(gt, detections, key_frames))
+
+
+def frame_matches(gt: GroundTruth, detections: np.ndarray,
+                  key_frames: Optional[np.ndarray] = None) -> FrameMatches:
+    """Match detections to the ground truth of their frame and class, as :func:`frame_ap` does
+    (same arguments), before any ranking."""
     dets = check_frame_detections(detections, gt)
     rows, ptr = gt.tube_rows, gt.tube_ptr
     lengths = np.diff(ptr)
@@ -67,4 +85,4 @@ def frame_ap(gt: GroundTruth, detections: np.ndarray, iou_thrs: Sequence[float] 
         best_gt[has[better]] = candidate[better]
         best_iou[has[better]] = iou[better]
     num_gt = np.bincount(gt_label, minlength=len(gt.labels))
-    return class_ap(gt.labels, iou_thrs, det_label, dets[:, 3], best_gt, best_iou, num_gt)
+    return FrameMatches(det_label, dets[:, 3], best_gt, best_iou, num_gt)
