@@ -69,9 +69,11 @@ def check_checkpoint_fits(model, weights, path, max_listed=3):
 
 
 def save_initial_checkpoint(cfg, path):
-    """Save the freshly initialised model of ``cfg`` (seeded as its training starts).
+    """Save the model of ``cfg`` as built and initialised under the config's seed.
 
-    Gives the "untrained" reference a trained checkpoint is compared with.
+    The "untrained" reference a trained checkpoint is compared with: the initialisation that
+    training starts from, though not bit-identical to the runner's (which draws other random
+    numbers before initialising).
     """
     from mmengine.registry import init_default_scope
     from mmengine.runner import save_checkpoint, set_random_seed
