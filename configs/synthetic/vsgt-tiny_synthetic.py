@@ -15,8 +15,6 @@ model = dict(
     roi_head=dict(
         bbox_roi_extractor=dict(featmap_stride=16),
         bbox_head=dict(in_channels=64, num_classes={{_base_.num_classes}})))
-# SGFormer3D builds stage 4 (and its PAE gate) although nothing reads it: DDP must allow that.
-model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
 
 # 600 iterations, validated every 200.
 train_cfg = dict(max_iters=600, val_interval=200)

@@ -69,6 +69,18 @@ def test_every_parameter_gets_a_finite_gradient():
     assert all(gamma.grad.abs().sum() > 0 for gamma in model.pae.gamma)
 
 
+def test_stages_after_the_last_out_index_are_not_built():
+    model = SGFormer3D('tiny', out_indices=(1, ), with_pae=True)
+    assert len(model.stages) == 2 and len(model.pae.gamma) == 2
+    boxes = [torch.tensor([[4.0, 2.0, 30.0, 40.0]])]
+    out = model(torch.randn(1, 3, 4, 48, 40), person_boxes=boxes)
+    assert out.shape == expected_shape(1, 4, 48, 40, 1)
+    out.square().mean().backward()
+    assert all(param.grad is not None for param in model.parameters())
+    with pytest.raises(ValueError, match=r'frozen_stages must be in -1\.\.2'):
+        SGFormer3D('tiny', out_indices=(1, ), frozen_stages=3)
+
+
 def test_hybrid_significance_sums_to_windows_plus_reduced_cell_volume():
     torch.manual_seed(0)
     attn = HybridScaleAttention(16, 2, reduction_ratio=2, window_size=(2, 4, 4))

@@ -543,7 +543,8 @@ class SGFormer3D(BaseModule):
         attn_drop_rate: dropout on attention probabilities.
         drop_path_rate: stochastic depth of the last block, rising linearly from 0 over all blocks
             of the network; None takes the arch's default (0.1 / 0.2 / 0.4 for S / M / B).
-        out_indices: stages (0-3) whose outputs are returned.
+        out_indices: stages (0-3) whose outputs are returned. Stages after the last of them are
+            not built (the drop-path schedule still spans all blocks of the arch).
         frozen_stages: -1 freezes nothing, 0 the stem, i the stem and stages 1..i (eval mode,
             no gradient). PAE parameters are never frozen.
         with_cp: recompute each block in the backward pass (gradient checkpointing).
@@ -599,8 +600,10 @@ class SGFormer3D(BaseModule):
         self.out_indices = tuple(out_indices)
         if not self.out_indices or any(i not in range(4) for i in self.out_indices):
             raise ValueError(f'out_indices must be a non-empty subset of 0..3, got {out_indices}')
-        if frozen_stages not in range(-1, 5):
-            raise ValueError(f'frozen_stages must be in -1..4, got {frozen_stages}')
+        num_stages = max(self.out_indices) + 1
+        if frozen_stages not in range(-1, num_stages + 1):
+            raise ValueError(f'frozen_stages must be in -1..{num_stages} (the stages built for '
+                             f'out_indices {self.out_indices}), got {frozen_stages}')
         self.embed_dims = embed_dims
         self.frozen_stages = frozen_stages
         self.with_cp = with_cp
@@ -608,7 +611,7 @@ class SGFormer3D(BaseModule):
         drop_path = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
         self.stages = nn.ModuleList()
         for i, (dim, depth, heads, ratio) in enumerate(
-                zip(embed_dims, depths, num_heads, REDUCTION_RATIOS)):
+                zip(embed_dims[:num_stages], depths, num_heads, REDUCTION_RATIOS)):
             if ratio > 1 and depth > 1 and ratio not in token_groups:
                 raise ValueError(f'token_groups has no entry for reduction ratio {ratio}')
             entry = Stem(in_channels, dim, stem) if i == 0 else Downsample(embed_dims[i - 1], dim)
@@ -625,8 +628,9 @@ class SGFormer3D(BaseModule):
         self.pae = None
         if with_pae:
             self.pae = PersonAttentionEnhancement(
-                embed_dims, strides=[4 * 2 ** i for i in range(4)],
-                guided_stages=[r > 1 for r in REDUCTION_RATIOS], guidance_init=pae_guidance_init)
+                embed_dims[:num_stages], strides=[4 * 2 ** i for i in range(num_stages)],
+                guided_stages=[r > 1 for r in REDUCTION_RATIOS[:num_stages]],
+                guidance_init=pae_guidance_init)
 
         self.apply(self._init_module)
         self._freeze_stages()
@@ -702,6 +706,4 @@ class SGFormer3D(BaseModule):
             x = _to_map(tokens, grid)
             if i in self.out_indices:
                 outs.append(x.contiguous())
-            if i == max(self.out_indices):
-                break
         return outs[0] if len(outs) == 1 else tuple(outs)
