@@ -46,6 +46,15 @@ def test_single_out_index_returns_a_tensor_and_light_options_keep_shapes():
     assert isinstance(SGFormer3D('tiny')(torch.randn(1, 3, 2, 32, 32)), torch.Tensor)
 
 
+@pytest.mark.parametrize('frames', [8, 5, 1])
+def test_light_t4_stem_halves_time_once_more(frames):
+    model = SGFormer3D('tiny', stem='light_t4', out_indices=(0, 3)).eval()
+    with torch.no_grad():
+        first, last = model(torch.randn(1, 3, frames, 37, 53))
+    t = math.ceil(math.ceil(frames / 2) / 2)
+    assert first.shape == (1, 16, t, 10, 14) and last.shape == (1, 128, t, 2, 2)
+
+
 def test_samples_do_not_interact_across_the_batch():
     torch.manual_seed(0)
     model = SGFormer3D('tiny').eval()

@@ -9,9 +9,11 @@ benchmarked, else the first model)::
 
 Rows (``--models``): ``vsgt-s`` is SGFormer3D 'small' with the design's (faithful) stem and token
 groups, ``vsgt-s-pae`` adds Person Attention Enhancement (two fixed person boxes per clip),
-``vsgt-s-light`` uses the light stem and token groups; ``swin-t`` / ``swin-s`` are mmaction2's
-``SwinTransformer3D``; ``vsgt-tiny`` is the quickstart's SGFormer3D 'tiny'. Backbones only, with
-random weights.
+``vsgt-s-light`` uses the light stem and token groups, ``vsgt-s-t4`` the ``light_t4`` stem
+(temporal stride 4: half the tokens) with the faithful token groups, ``vsgt-s-t4-pae`` adds PAE to
+it; ``swin-t`` / ``swin-s`` are mmaction2's ``SwinTransformer3D``, ``swin-t-t4`` is Swin-T with
+4x4x4 patches (the token grid of ``vsgt-s-t4``); ``vsgt-tiny`` is the quickstart's SGFormer3D
+'tiny'. Backbones only, with random weights.
 
 * FLOPs: fvcore's count of one forward pass, in its convention of one multiply-add = one FLOP
   (the convention of mmaction2's and the SG-Former papers' GFLOPs). fvcore has no handle for
@@ -48,11 +50,16 @@ BACKBONES = {
     'vsgt-s': dict(type='SGFormer3D', arch='small'),
     'vsgt-s-pae': dict(type='SGFormer3D', arch='small', with_pae=True),
     'vsgt-s-light': dict(type='SGFormer3D', arch='small', stem='light', token_groups='light'),
+    'vsgt-s-t4': dict(type='SGFormer3D', arch='small', stem='light_t4'),
+    'vsgt-s-t4-pae': dict(type='SGFormer3D', arch='small', stem='light_t4', with_pae=True),
     'vsgt-tiny': dict(type='SGFormer3D', arch='tiny'),
     'swin-t': dict(type='SwinTransformer3D', arch='tiny', pretrained=None, pretrained2d=False),
+    'swin-t-t4': dict(type='SwinTransformer3D', arch='tiny', pretrained=None, pretrained2d=False,
+                      patch_size=(4, 4, 4)),
     'swin-s': dict(type='SwinTransformer3D', arch='small', pretrained=None, pretrained2d=False),
 }
-DEFAULT_MODELS = ['vsgt-s', 'vsgt-s-pae', 'vsgt-s-light', 'swin-t', 'swin-s']
+DEFAULT_MODELS = ['vsgt-s', 'vsgt-s-pae', 'vsgt-s-light', 'vsgt-s-t4', 'vsgt-s-t4-pae', 'swin-t',
+                  'swin-t-t4', 'swin-s']
 REFERENCE = 'swin-t'
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 # Person boxes of the PAE row, (x1, y1, x2, y2) as fractions of the frame: two people.
@@ -265,8 +272,6 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    if device.type == 'cpu':
-        _track_large_allocations()
     rows = benchmark(list(dict.fromkeys(args.models)), args.shape, device, args.skip_speed,
                      args.warmup, args.repeats)
     reference = REFERENCE if REFERENCE in rows else next(iter(rows))

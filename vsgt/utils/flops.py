@@ -35,7 +35,8 @@ def flop_analysis(model: nn.Module, inputs: Tuple) -> FlopCountAnalysis:
     The model is put in eval mode. Nothing is traced until a result is asked for; ask within
     :func:`torch.no_grad`.
     """
-    analysis = FlopCountAnalysis(model.eval(), inputs)
+    model.eval()  # not chained: mmaction2's SwinTransformer3D.train returns None
+    analysis = FlopCountAnalysis(model, inputs)
     analysis.set_op_handle('aten::scaled_dot_product_attention', sdpa_flop_jit)
     return analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
 

@@ -65,7 +65,8 @@ ARCH_SETTINGS = {
 # as many tokens per group at ratios 8 and 4 and, at ratio 2, merges every part instead of keeping
 # the upper half, which is where the faithful setting spends most of its attention cost.
 # 'small' on one 32x224x224 clip (fvcore): 142.1 GFLOPs faithful, 122.2 with stem='light',
-# 95.6 with stem='light' and token_groups='light' (mmaction2's Video Swin-T: 88.1).
+# 95.6 with stem='light' and token_groups='light', 49.8 with stem='light_t4' (mmaction2's Video
+# Swin-T: 88.1; with 4x4x4 patches, the token grid of 'light_t4': 44.3).
 TOKEN_GROUPS = {
     'faithful': {
         8: ((0.25, 196), (0.5, 56), (0.25, 28)),
@@ -79,7 +80,7 @@ TOKEN_GROUPS = {
     },
 }
 
-STEM_TYPES = ('faithful', 'light')
+STEM_TYPES = ('faithful', 'light', 'light_t4')
 
 
 def group_tokens_by_significance(
@@ -165,8 +166,9 @@ def _pad_grid(x: torch.Tensor, multiple: Grid) -> torch.Tensor:
 
 
 def _to_map(tokens: torch.Tensor, grid: Grid) -> torch.Tensor:
-    """(B, N, C) tokens -> (B, C, T, H, W) map."""
-    return tokens.transpose(1, 2).reshape(tokens.shape[0], -1, *grid)
+    """(B, N, C) tokens -> (B, C, T, H, W) map, a channels-last view where the tokens are
+    contiguous (CPU convolutions are many times faster on channels-last input)."""
+    return tokens.view(tokens.shape[0], *grid, -1).permute(0, 4, 1, 2, 3)
 
 
 class ConvNorm3d(nn.Sequential):
@@ -181,22 +183,32 @@ class ConvNorm3d(nn.Sequential):
 
 
 class Stem(nn.Module):
-    """Three Conv3d+norm layers with GELU between them, then LayerNorm; net stride (2, 4, 4).
+    """Three Conv3d+norm layers with GELU between them, then LayerNorm.
 
-    ``'faithful'``: (1,3,3)/(1,2,2), (3,3,3)/(2,1,1), (1,3,3)/(1,2,2), all ``out_channels`` wide.
+    ``'faithful'``: (1,3,3)/(1,2,2), (3,3,3)/(2,1,1), (1,3,3)/(1,2,2), all ``out_channels`` wide;
+    net stride (2, 4, 4).
     ``'light'``: the 3x3x3 conv halves time and space at once and reads ``out_channels // 2``
-    channels, so it runs on a quarter of the grid: (1,3,3)/(1,2,2), (3,3,3)/(2,2,2), (1,3,3)/1.
+    channels, so it runs on a quarter of the grid: (1,3,3)/(1,2,2), (3,3,3)/(2,2,2), (1,3,3)/1;
+    net stride (2, 4, 4).
+    ``'light_t4'``: as ``'light'`` with the first conv also 3x3x3 and halving time:
+    (3,3,3)/(2,2,2), (3,3,3)/(2,2,2), (1,3,3)/1; net stride (4, 4, 4), so every stage has half
+    the tokens of the other stems.
     """
 
     def __init__(self, in_channels: int, out_channels: int, stem_type: str = 'faithful'):
         super().__init__()
+        kernel1 = (1, 3, 3)
         if stem_type == 'faithful':
             hidden, strides = out_channels, ((1, 2, 2), (2, 1, 1), (1, 2, 2))
         elif stem_type == 'light':
             hidden, strides = out_channels // 2, ((1, 2, 2), (2, 2, 2), (1, 1, 1))
+        elif stem_type == 'light_t4':
+            kernel1 = (3, 3, 3)
+            hidden, strides = out_channels // 2, ((2, 2, 2), (2, 2, 2), (1, 1, 1))
         else:
             raise ValueError(f'stem must be one of {STEM_TYPES}, got {stem_type!r}')
-        self.conv1 = ConvNorm3d(in_channels, hidden, (1, 3, 3), strides[0], (0, 1, 1))
+        self.conv1 = ConvNorm3d(in_channels, hidden, kernel1, strides[0],
+                                tuple(k // 2 for k in kernel1))
         self.conv2 = ConvNorm3d(hidden, out_channels, (3, 3, 3), strides[1], (1, 1, 1))
         self.conv3 = ConvNorm3d(out_channels, out_channels, (1, 3, 3), strides[2], (0, 1, 1))
         self.act = nn.GELU()
@@ -532,7 +544,8 @@ class SGFormer3D(BaseModule):
         arch: ``'tiny'``, ``'small'``, ``'medium'``, ``'base'`` or a dict with ``embed_dims``,
             ``depths`` and ``num_heads`` (four entries each; heads even in stages 1-3).
         in_channels: input channels.
-        stem: ``'faithful'`` (the design's stem) or ``'light'`` (see :class:`Stem`).
+        stem: ``'faithful'`` (the design's stem), ``'light'`` or ``'light_t4'`` (temporal stride
+            4, half the tokens; see :class:`Stem`).
         token_groups: ``'faithful'``, ``'light'`` (see ``TOKEN_GROUPS``) or a dict mapping each
             reduction ratio 8, 4, 2 to ((fraction, group size), ...) from least to most
             significant.
@@ -555,8 +568,9 @@ class SGFormer3D(BaseModule):
             SG-Former initialisation the weights get at construction.
 
     Calling the backbone returns a (B, C, T, H, W) map, or a tuple of them when ``out_indices``
-    names several stages. The net strides of stages 1-4 are (2, 4, 4), (2, 8, 8), (2, 16, 16) and
-    (2, 32, 32); sizes are rounded up at each stride.
+    names several stages. The net strides of stages 1-4 are (s, 4, 4), (s, 8, 8), (s, 16, 16) and
+    (s, 32, 32) with the stem's temporal stride s (2, or 4 for ``'light_t4'``); sizes are rounded
+    up at each stride.
     """
 
     def __init__(self,
