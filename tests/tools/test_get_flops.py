@@ -90,6 +90,16 @@ def test_table_and_uncounted_operators_are_printed(capsys):
     assert 'aten::scaled_dot_product_attention' not in uncounted
 
 
+def test_backbone_flops_by_operator_add_up_to_the_backbone(capsys):
+    out = run(capsys, TINY, '--shape', 4, 64, 64)
+    line = next(line for line in out.splitlines() if line.startswith('backbone by operator: '))
+    by_operator = dict(re.findall(r'(\w+) ([\d.]+ [GMK]?)FLOPs', line))
+    assert {'linear', 'conv', 'scaled_dot_product_attention', 'matmul'} <= set(by_operator)
+    backbone_flops = as_number(parts(out)['backbone'][1])
+    total = sum(as_number(value) for value in by_operator.values())
+    assert total == pytest.approx(backbone_flops, rel=1e-3)
+
+
 def test_default_shape_comes_from_the_test_pipeline(capsys):
     out = run(capsys, TINY, '--depth', 0)
     assert 'input: one clip of 1 x 3 x 8 x 224 x 224' in out

@@ -3,8 +3,8 @@
 Counts, with fvcore, one forward pass of the whole model on one clip (a detector: backbone +
 RoI head on ``--num-boxes`` person boxes spread across the frame; a recognizer: backbone + cls
 head) and of its backbone alone, and prints a per-module table of the whole model (``--depth``
-levels). One multiply-add counts as one FLOP (mmaction2's and the papers' convention);
-``scaled_dot_product_attention`` is counted (both matrix products). The operators fvcore has
+levels) and the backbone's FLOPs by operator. One multiply-add counts as one FLOP (mmaction2's
+and the papers' convention); ``scaled_dot_product_attention`` is counted (both matrix products). The operators fvcore has
 no handle for (mostly element-wise ones, left out by convention) are listed as not counted.
 
     python tools/analysis/get_flops.py configs/detection/vsgt/vsgt-s_k400-pre_8xb2-amp-32x2x1-20e_hia-rgb.py
@@ -81,6 +81,9 @@ def main(argv=None):
         params = sum(p.numel() for p in module.parameters())
         print(f'| {description} | {human(params)} | {human(flops)}FLOPs |')
     print(f'\nper module (depth {args.depth}), whole model:\n{table}\n')
+    by_operator = analysis.by_module_and_operator()['model.backbone']
+    print('backbone by operator: ' + ', '.join(
+        f'{op} {human(flops)}FLOPs' for op, flops in by_operator.most_common()) + '\n')
     listed = ', '.join(f'{op} x{count}' for op, count in sorted(analysis.unsupported_ops().items()))
     print(f'not counted (no fvcore handle; mostly element-wise operators, which FLOP counts '
           f'leave out by convention): {listed or "none"}')
