@@ -1,7 +1,7 @@
 # The project's entry points. Each target first makes sure .venv is set up (tools/setup_env.sh:
 # a no-op when up to date, a long mmcv build the first time on a machine).
 PY := .venv/bin/python
-CONFIG ?= configs/synthetic/slowonly-r18_synthetic.py
+CONFIG ?= configs/synthetic/vsgt-tiny_synthetic.py
 
 .PHONY: env quickstart test
 

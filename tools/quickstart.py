@@ -1,7 +1,8 @@
 """The quickstart: synthetic data, then frame-mAP of the untrained and of the trained detector.
 
 Runs the same commands a user would (``tools/train.py``, ``tools/test.py``), prints each before
-running it, and ends with both numbers::
+running it, and ends with both numbers. The default detector is VSGT-tiny
+(``configs/synthetic/vsgt-tiny_synthetic.py``)::
 
     python tools/quickstart.py [--config CONFIG] [--work-dir work_dirs/quickstart]
 """
@@ -21,7 +22,7 @@ TOOLS = osp.dirname(osp.abspath(__file__))
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--config', default='configs/synthetic/slowonly-r18_synthetic.py')
+    parser.add_argument('--config', default='configs/synthetic/vsgt-tiny_synthetic.py')
     parser.add_argument('--work-dir', default='work_dirs/quickstart')
     parser.add_argument('--data-root', default='data/synthetic',
                         help='made with 48 videos (seed 0) when absent')

@@ -1,5 +1,8 @@
-# The quickstart detector: a small SlowOnly ResNet3d-18 (mmaction2's) through mmdet's FastRCNN
-# flow and mmaction's AVA RoI head, trained from scratch on the synthetic set on a CPU.
+# A small SlowOnly ResNet3d-18 (mmaction2's) through mmdet's FastRCNN flow and mmaction's AVA RoI
+# head, trained from scratch on the synthetic set on a CPU: the convolutional baseline next to
+# VSGT-tiny (the quickstart's detector, vsgt-tiny_synthetic.py). Also the config of the tools'
+# end-to-end tests. The quickstart with it:
+#   python tools/quickstart.py --config configs/synthetic/slowonly-r18_synthetic.py
 _base_ = [
     '../_base_/schedules/adamw_cosine_300i_cpu.py',
     '../_base_/models/fast_rcnn_ava.py',
