@@ -194,7 +194,10 @@ def test_significance_hooks_and_guidance(synthetic_root):
     from vsgt.models.backbones.pae import person_box_masks
     from vsgt.visualization.significance import capture_significance, first_hybrid_blocks
     torch.manual_seed(0)
-    backbone = build_model(load_model_config(PAE_CONFIG)).backbone
+    # The shipped config builds stages 1-2 only (its RoI head reads stage 2); build stage 3 too,
+    # to check the hooks on a deeper stage.
+    cfg = load_model_config(PAE_CONFIG, {'model.backbone.out_indices': (2, )})
+    backbone = build_model(cfg).backbone
     assert first_hybrid_blocks(backbone) == ['0.0', '1.0', '2.0']
     clip = torch.randn(1, 3, 8, 64, 96)
     boxes = [torch.tensor([[8.0, 4.0, 40.0, 60.0]])]
@@ -223,7 +226,7 @@ def test_vis_significance_without_pae_shows_one_row_per_block(capsys, synthetic_
     (vis_significance, [SLOWONLY, '{video}', '--out', '{tmp}/x.png'],
      'ResNet3dSlowOnly has no hybrid-scale blocks'),
     (vis_significance, [CONFIG, '{video}', '--out', '{tmp}/x.png', '--blocks', '0.1'],
-     'no hybrid-scale block 0.1 (stage.block); this backbone has 0.0, 1.0, 2.0'),
+     'no hybrid-scale block 0.1 (stage.block); this backbone has 0.0, 1.0'),
     (vis_significance, [CONFIG, '{video}', '--out', '{tmp}/x.png', '--frame', '99'],
      '--frame 99 is outside 0..23'),
     (vis_significance, [CONFIG, '{video}', '--out', '{tmp}/x.jpg'], 'must be a .png file'),
