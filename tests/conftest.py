@@ -7,6 +7,11 @@ import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SYNTHETIC_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'slowonly-r18_synthetic.py')
+# --cfg-options that load data in the tool's own process (no worker processes to start).
+SINGLE_PROCESS = [
+    f'{loader}.{option}' for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    for option in ('num_workers=0', 'persistent_workers=False')
+]
 
 
 def run_tool(script, *args, cwd, env=None, timeout=600):

@@ -5,15 +5,12 @@ import pickle
 import pytest
 import torch
 
-from conftest import SYNTHETIC_CONFIG, run_tool
+from conftest import SINGLE_PROCESS, SYNTHETIC_CONFIG, run_tool
 from vsgt.utils import read_test_metrics
 
-LOADERS = ['train_dataloader', 'val_dataloader', 'test_dataloader']
 FAST = [
     'train_cfg.max_iters=4', 'train_cfg.val_interval=4', 'train_dataloader.batch_size=2',
-    'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1',
-    *[f'{loader}.num_workers=0' for loader in LOADERS],
-    *[f'{loader}.persistent_workers=False' for loader in LOADERS],
+    'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1', *SINGLE_PROCESS,
 ]
 METRIC = 'frame_mAP@0.5'
 

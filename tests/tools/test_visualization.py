@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ROOT, run_in_process, run_tool
+from conftest import ROOT, SINGLE_PROCESS, run_in_process, run_tool
 from vsgt.evaluation.functional import frame_ap, load_ground_truth
 from vsgt.utils import read_test_metrics
 from vsgt.visualization.results import frame_pr_curves
@@ -18,11 +18,8 @@ from vsgt.visualization.results import frame_pr_curves
 PAE_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'vsgt-tiny-pae_synthetic.py')
 CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'vsgt-tiny_synthetic.py')
 SLOWONLY = osp.join(ROOT, 'configs', 'synthetic', 'slowonly-r18_synthetic.py')
-LOADERS = ['train_dataloader', 'val_dataloader', 'test_dataloader']
 FAST = ['train_cfg.max_iters=4', 'train_cfg.val_interval=2', 'train_dataloader.batch_size=2',
-        'default_hooks.checkpoint.interval=4', 'default_hooks.logger.interval=1',
-        *[f'{loader}.num_workers=0' for loader in LOADERS],
-        *[f'{loader}.persistent_workers=False' for loader in LOADERS]]
+        'default_hooks.checkpoint.interval=4', 'default_hooks.logger.interval=1', *SINGLE_PROCESS]
 
 
 def load_tool(name):

@@ -5,17 +5,12 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from conftest import ROOT, run_tool
+from conftest import ROOT, SINGLE_PROCESS, run_tool
 from vsgt.datasets.synthetic import generate_synthetic_dataset
 from vsgt.utils import last_checkpoint, read_test_metrics, save_initial_checkpoint
 
 CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'vsgt-tiny_synthetic.py')
 METRIC = 'frame_mAP@0.5'
-LOADERS = ['train_dataloader', 'val_dataloader', 'test_dataloader']
-SINGLE_PROCESS = [
-    *[f'{loader}.num_workers=0' for loader in LOADERS],
-    *[f'{loader}.persistent_workers=False' for loader in LOADERS],
-]
 # Half the shipped schedule (1200 iterations of 2 clips, cosine after 50 warm-up iterations),
 # with the cosine ending at the new last iteration; model, data pipeline and learning rate are
 # the shipped ones.
