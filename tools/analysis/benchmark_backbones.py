@@ -17,10 +17,10 @@ it; ``swin-t`` / ``swin-s`` are mmaction2's ``SwinTransformer3D``, ``swin-t-t4``
 
 * FLOPs: fvcore's count of one forward pass, in its convention of one multiply-add = one FLOP
   (the convention of mmaction2's and the SG-Former papers' GFLOPs). fvcore has no handle for
-  ``aten::scaled_dot_product_attention``; :func:`vsgt.utils.flops.sdpa_flop_jit` adds it, counting its two matrix
-  products: ``B * heads * Lq * Lk * (d + d_v)`` (``2 * B * heads * Lq * Lk * d`` when
-  ``d_v = d``). Softmax, scaling and other element-wise operators are not counted, as
-  fvcore counts none of them; the footnote lists the uncounted operators.
+  ``aten::scaled_dot_product_attention``; :func:`vsgt.utils.flops.sdpa_flop_jit` adds it,
+  counting its two matrix products: ``B * heads * Lq * Lk * (d + d_v)`` (``2 * B * heads * Lq *
+  Lk * d`` when ``d_v = d``). Softmax, scaling and other element-wise operators are not counted,
+  as fvcore counts none of them; the footnote lists the uncounted operators.
 * Speed: clips per second over ``--repeats`` timed iterations after ``--warmup`` untimed ones;
   forward in eval mode without gradients, forward+backward in train mode (loss: the mean of the
   output).

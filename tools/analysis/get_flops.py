@@ -4,8 +4,9 @@ Counts, with fvcore, one forward pass of the whole model on one clip (a detector
 RoI head on ``--num-boxes`` person boxes spread across the frame; a recognizer: backbone + cls
 head) and of its backbone alone, and prints a per-module table of the whole model (``--depth``
 levels) and the backbone's FLOPs by operator. One multiply-add counts as one FLOP (mmaction2's
-and the papers' convention); ``scaled_dot_product_attention`` is counted (both matrix products). The operators fvcore has
-no handle for (mostly element-wise ones, left out by convention) are listed as not counted.
+and the papers' convention); ``scaled_dot_product_attention`` is counted (both matrix products).
+The operators fvcore has no handle for (mostly element-wise ones, left out by convention) are
+listed as not counted.
 
     python tools/analysis/get_flops.py configs/detection/vsgt/vsgt-s_k400-pre_8xb2-amp-32x2x1-20e_hia-rgb.py
     python tools/analysis/get_flops.py configs/synthetic/vsgt-tiny_synthetic.py --shape 8 96 128

@@ -618,7 +618,6 @@ class SGFormer3D(BaseModule):
         if frozen_stages not in range(-1, num_stages + 1):
             raise ValueError(f'frozen_stages must be in -1..{num_stages} (the stages built for '
                              f'out_indices {self.out_indices}), got {frozen_stages}')
-        self.embed_dims = embed_dims
         self.frozen_stages = frozen_stages
         self.with_cp = with_cp
 
