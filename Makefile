@@ -12,4 +12,4 @@ quickstart: env
 	$(PY) tools/quickstart.py --config $(CONFIG)
 
 test: env
-	$(PY) -m pytest tests -q
+	$(PY) -m pytest tests projects -q

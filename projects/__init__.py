@@ -1,0 +1,1 @@
+"""Models built on VSGT and mmaction2, one package each (``projects.<name>.<name>``)."""
