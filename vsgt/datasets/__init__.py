@@ -1,10 +1,17 @@
-"""Datasets: frame-level AVA-layout loading and the synthetic default dataset."""
+"""Datasets: frame-level AVA-layout loading, temporal action localization on features, and the
+synthetic datasets."""
 from .frame_ava import FrameAVADataset, load_proposals, read_label_ids
 from .synthetic import (SYNTHETIC_CLASSES, SyntheticVideo, actor_sprite,
                         generate_synthetic_dataset, render_synthetic_video)
+from .synthetic_tal import TAL_PRESETS, TALPreset, generate_synthetic_tal
+from .tal import (TALFeatureDataset, load_tal_annotations, read_feature_rows, read_feature_shape,
+                  seconds_to_window, window_starts, window_to_seconds)
+from .tal_transforms import LoadTALFeature, PackTALInputs
 
 __all__ = [
     'FrameAVADataset', 'load_proposals', 'read_label_ids', 'SYNTHETIC_CLASSES',
     'SyntheticVideo', 'actor_sprite', 'generate_synthetic_dataset',
-    'render_synthetic_video'
+    'render_synthetic_video', 'TALFeatureDataset', 'load_tal_annotations', 'read_feature_rows',
+    'read_feature_shape', 'seconds_to_window', 'window_starts', 'window_to_seconds',
+    'LoadTALFeature', 'PackTALInputs', 'TAL_PRESETS', 'TALPreset', 'generate_synthetic_tal'
 ]

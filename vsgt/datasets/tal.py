@@ -1,0 +1,412 @@
+"""Temporal action localization (TAL) on pre-extracted per-video feature files.
+
+Units: a feature file holds ``(num_steps, C)`` features; step ``i`` is at
+``(i + feature_offset) / feature_rate`` seconds. Inside the pipeline a segment is in float
+*window steps*: position 0 is the window's first step, and with resizing one window step is
+``scale`` original steps. A video of ``N`` steps spans ``[0, N]`` in steps, a window
+``[window_start, window_start + window_size * scale]``; :func:`window_to_seconds` maps window steps
+back to seconds of the video and is the one conversion every model uses.
+
+The annotation file is in the official ActivityNet layout::
+
+    {"version": ..., "taxonomy": [...] (optional), "database": {video: {
+        "subset": "training" | "validation" | "testing", "duration": seconds,
+        "annotations": [{"segment": [start, end], "label": name}, ...]}}}
+"""
+import json
+import math
+import os.path as osp
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.logging import MMLogger
+
+from mmaction.datasets import BaseActionDataset
+from mmaction.registry import DATASETS
+from mmaction.utils import ConfigType
+
+#: Seconds an annotation may reach past the video's duration (float rounding of the files).
+DURATION_TOLERANCE = 1e-3
+FEATURE_EXTENSIONS = ('.npy', '.csv')
+RESIZE_MODES = (None, 'down_only', 'always')
+KEEP_WINDOW_MODES = ('whole_action', 'any')
+_EPS = 1e-3  # steps: a float rounding margin at window edges
+
+Segments = Union[np.ndarray, torch.Tensor]
+
+
+def window_to_seconds(segments: Segments, metainfo: dict) -> Segments:
+    """Map segments in window steps to seconds of the video, clipped to ``[0, duration]``.
+
+    ``(window_start + x * scale + feature_offset) / feature_rate``, for numpy arrays or tensors
+    of any shape (the type comes back).
+
+    Args:
+        segments: Positions in window steps, e.g. ``(N, 2)`` starts and ends.
+        metainfo: A data sample's metainfo (or data info) with ``window_start``, ``scale``,
+            ``feature_offset``, ``feature_rate`` and ``duration``.
+    """
+    seconds = (segments * metainfo['scale'] + (metainfo['window_start'] +
+                                               metainfo['feature_offset'])) / \
+        metainfo['feature_rate']
+    if isinstance(seconds, torch.Tensor):
+        return seconds.clamp(0, metainfo['duration'])
+    return np.clip(seconds, 0, metainfo['duration'])
+
+
+def seconds_to_window(seconds: Segments, metainfo: dict) -> Segments:
+    """Inverse of :func:`window_to_seconds` (without clipping)."""
+    return (seconds * metainfo['feature_rate'] - metainfo['feature_offset'] -
+            metainfo['window_start']) / metainfo['scale']
+
+
+def window_starts(num_steps: int, window_size: int, window_stride: int) -> List[int]:
+    """First steps of the windows of a video: every ``window_stride`` steps, the last one
+    aligned to the video's end so that no step is lost; one window when the video fits."""
+    if num_steps <= window_size:
+        return [0]
+    starts = list(range(0, num_steps - window_size, window_stride))
+    return starts + [num_steps - window_size]
+
+
+def read_feature_shape(path: str) -> Tuple[int, int]:
+    """``(num_steps, C)`` of a feature file, read cheaply (npy header; csv header + rows)."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'feature file {path} not found')
+    if path.endswith('.csv'):
+        with open(path) as file:
+            header = file.readline()
+            num_steps = sum(1 for line in file if line.strip())
+        if not header.strip():
+            raise ValueError(f'{path}: empty csv (expected a header row, then one row per step)')
+        return num_steps, len(header.split(','))
+    try:
+        array = np.load(path, mmap_mode='r', allow_pickle=False)
+    except (ValueError, OSError, EOFError) as error:
+        raise ValueError(f'{path}: not a readable .npy array ({error})') from None
+    if array.ndim != 2 or not np.issubdtype(array.dtype, np.number):
+        raise ValueError(f'{path}: expected a numeric (num_steps, C) array, got '
+                         f'{array.dtype} {array.shape}')
+    return array.shape
+
+
+def read_feature_rows(path: str, start: int, stop: int) -> np.ndarray:
+    """Rows ``start:stop`` of a feature file as float32 ``(n, C)`` (npy via mmap)."""
+    if path.endswith('.csv'):
+        try:
+            feature = np.loadtxt(path, dtype=np.float32, delimiter=',', skiprows=1, ndmin=2)
+        except ValueError as error:
+            raise ValueError(f'{path}: malformed feature csv ({error})') from None
+    else:
+        feature = np.load(path, mmap_mode='r', allow_pickle=False)
+    return np.array(feature[start:stop], dtype=np.float32)
+
+
+def resample_steps(feature: np.ndarray, scale: float, num_out: int) -> np.ndarray:
+    """Linear interpolation of ``(n, C)`` rows at positions ``0, scale, 2 scale, ...``.
+
+    Output row ``j`` is the feature at original position ``j * scale`` (the mapping of
+    :func:`window_to_seconds`); positions past the last row repeat it.
+    """
+    positions = np.arange(num_out, dtype=np.float64) * scale
+    last = len(feature) - 1
+    lower = np.minimum(np.floor(positions).astype(np.int64), last)
+    upper = np.minimum(lower + 1, last)
+    weight = np.clip(positions - lower, 0, 1)[:, None].astype(np.float32)
+    return feature[lower] * (1 - weight) + feature[upper] * weight
+
+
+def _describe(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + '...'
+
+
+def load_tal_annotations(ann_file: str) -> Dict[str, dict]:
+    """Read and check the ``database`` of an ActivityNet-layout annotation JSON.
+
+    Returns:
+        dict: video -> ``dict(subset, duration, annotations=[(start, end, label), ...]
+        [, fps])``. Bad input raises a one-line error naming the file, video and annotation.
+    """
+    if not osp.isfile(ann_file):
+        raise FileNotFoundError(f'annotation file {ann_file} not found')
+    try:
+        with open(ann_file) as file:
+            content = json.load(file)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f'{ann_file}: not valid JSON ({error})') from None
+    if not isinstance(content, dict) or 'database' not in content:
+        raise KeyError(f'{ann_file}: no "database" key (ActivityNet layout expected)')
+    database = content['database']
+    if not isinstance(database, dict):
+        raise ValueError(f'{ann_file}: "database" must map video names to entries')
+    videos = {}
+    for video, entry in database.items():
+        where = f'{ann_file}: video {video!r}'
+        if not isinstance(entry, dict):
+            raise ValueError(f'{where}: entry must be an object, got {_describe(entry)}')
+        for key in ('subset', 'duration', 'annotations'):
+            if key not in entry:
+                raise KeyError(f'{where}: missing key {key!r}')
+        duration = entry['duration']
+        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or \
+                not math.isfinite(duration) or duration <= 0:
+            raise ValueError(f'{where}: duration must be a positive number, got '
+                             f'{_describe(duration)}')
+        if not isinstance(entry['subset'], str):
+            raise ValueError(f'{where}: subset must be a string, got {_describe(entry["subset"])}')
+        if not isinstance(entry['annotations'], list):
+            raise ValueError(f'{where}: annotations must be a list')
+        annotations = []
+        for index, annotation in enumerate(entry['annotations']):
+            annotations.append(_check_annotation(annotation, duration,
+                                                 f'{where}, annotation {index}'))
+        info = dict(subset=entry['subset'], duration=float(duration), annotations=annotations)
+        if 'fps' in entry:
+            info['fps'] = float(entry['fps'])
+        videos[str(video)] = info
+    return videos
+
+
+def _check_annotation(annotation: object, duration: float, where: str) -> tuple:
+    if not isinstance(annotation, dict):
+        raise ValueError(f'{where}: must be an object, got {_describe(annotation)}')
+    for key in ('segment', 'label'):
+        if key not in annotation:
+            raise KeyError(f'{where}: missing key {key!r}')
+    segment, label = annotation['segment'], annotation['label']
+    if not (isinstance(segment, (list, tuple)) and len(segment) == 2 and
+            all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                for v in segment)):
+        raise ValueError(f'{where}: segment must be [start, end] in seconds, got '
+                         f'{_describe(segment)}')
+    if not isinstance(label, str):
+        raise ValueError(f'{where}: label must be a string, got {_describe(label)}')
+    start, end = float(segment[0]), float(segment[1])
+    if start < 0 or end > duration + DURATION_TOLERANCE or start >= end:
+        raise ValueError(f'{where}: segment [{start}, {end}] is outside the video '
+                         f'[0, {duration}] or not start < end')
+    return start, min(end, duration), label
+
+
+@DATASETS.register_module()
+class TALFeatureDataset(BaseActionDataset):
+    """Temporal action localization on per-video feature files, cut into windows.
+
+    Each sample is one window of one video (units in the module docstring). Without ``resize``
+    a video of ``N`` steps gives windows of ``window_size`` steps every ``window_stride`` steps,
+    the last one ending at the video's end (a video shorter than a window gives one window,
+    zero-padded by :class:`LoadTALFeature`). With ``resize`` a video gives one sample of
+    ``window_size`` steps, linearly resampled: ``'always'``, or ``'down_only'`` when longer
+    (shorter videos are kept native and padded, as VSGN on ActivityNet).
+
+    Ground truth of a window, ``gt_segments`` float64 ``(k, 2)`` in window steps and
+    ``gt_labels`` int64 ``(k,)`` (0-based class index): in training the actions wholly inside
+    the window, in ``test_mode`` every action overlapping it, clipped to it. Actions are first
+    clipped to the span of the features ``[0, N]``.
+
+    Everything is checked at construction; bad input raises a one-line ``ValueError`` /
+    ``FileNotFoundError`` / ``KeyError`` naming the file, video and annotation.
+
+    Args:
+        ann_file: Annotation JSON in the ActivityNet layout (module docstring).
+        pipeline: Transforms, e.g. ``LoadTALFeature``, ``PackTALInputs``.
+        data_prefix: ``dict(feature=folder of the feature files)``.
+        subset: Subset name(s) of the videos to use. Defaults to ``'validation'``.
+        classes: Class names; the label index is the position. Defaults to the sorted labels of
+            the whole file.
+        feature_rate: Feature steps per second. None: the features of a video evenly span it,
+            ``num_steps / duration`` per video (features resampled to a fixed length, as
+            mmaction2's ActivityNet ``csv_mean_100``).
+        feature_offset: Step ``i`` is at ``(i + feature_offset) / feature_rate`` seconds.
+        feature_dim: Expected feature width ``C``; checked for every file when given. All
+            files must have the same width in any case.
+        feature_name: File stem of a video, a format of ``{video}``, e.g. ``'v_{video}'``.
+        feature_ext: ``'.npy'`` (``(num_steps, C)`` array) or ``'.csv'`` (header row, then
+            one comma-separated row per step).
+        window_size: Steps per sample ``T``.
+        window_stride: Steps between window starts (without ``resize``), in
+            ``1..window_size``. Defaults to ``window_size``.
+        resize: None (windows), ``'down_only'`` or ``'always'``.
+        keep_window: ``'whole_action'`` keeps only windows holding at least one whole action,
+            ``'any'`` keeps all. Defaults to ``'any'`` in ``test_mode``, else ``'whole_action'``.
+        test_mode: Test mode (all windows, clipped ground truth).
+        **kwargs: Other ``BaseActionDataset`` arguments (``data_root``, ``indices``, ...).
+    """
+
+    def __init__(self,
+                 ann_file: str,
+                 pipeline: List[Union[ConfigType, Callable]],
+                 data_prefix: ConfigType = dict(feature='data/thumos14/features'),
+                 subset: Union[str, Sequence[str]] = 'validation',
+                 classes: Optional[Sequence[str]] = None,
+                 feature_rate: Optional[float] = None,
+                 feature_offset: float = 0.,
+                 feature_dim: Optional[int] = None,
+                 feature_name: str = '{video}',
+                 feature_ext: str = '.npy',
+                 window_size: int = 128,
+                 window_stride: Optional[int] = None,
+                 resize: Optional[str] = None,
+                 keep_window: Optional[str] = None,
+                 test_mode: bool = False,
+                 **kwargs) -> None:
+        if 'feature' not in data_prefix:
+            raise KeyError(f'data_prefix needs the key "feature" (folder of the feature '
+                           f'files), got keys {sorted(data_prefix)}')
+        self.subsets = [subset] if isinstance(subset, str) else list(subset)
+        if not self.subsets or not all(isinstance(s, str) for s in self.subsets):
+            raise ValueError(f'subset must be a name or a list of names, got {subset!r}')
+        if feature_rate is not None and not feature_rate > 0:
+            raise ValueError(f'feature_rate must be > 0 steps per second, got {feature_rate!r}')
+        if feature_ext not in FEATURE_EXTENSIONS:
+            raise ValueError(f'feature_ext must be one of {FEATURE_EXTENSIONS}, got '
+                             f'{feature_ext!r}')
+        try:
+            feature_name.format(video='')
+        except (KeyError, IndexError, ValueError):
+            raise ValueError(f'feature_name must be a format using only {{video}}, got '
+                             f'{feature_name!r}') from None
+        if not isinstance(window_size, int) or window_size < 1:
+            raise ValueError(f'window_size must be an int >= 1, got {window_size!r}')
+        if resize not in RESIZE_MODES:
+            raise ValueError(f'resize must be one of {RESIZE_MODES}, got {resize!r}')
+        if resize is not None and window_stride is not None:
+            raise ValueError(f'window_stride has no effect with resize={resize!r}; drop it')
+        window_stride = window_size if window_stride is None else window_stride
+        if not isinstance(window_stride, int) or not 1 <= window_stride <= window_size:
+            raise ValueError(f'window_stride must be an int in 1..window_size={window_size}, '
+                             f'got {window_stride!r}')
+        keep_window = keep_window or ('any' if test_mode else 'whole_action')
+        if keep_window not in KEEP_WINDOW_MODES:
+            raise ValueError(f'keep_window must be one of {KEEP_WINDOW_MODES}, got '
+                             f'{keep_window!r}')
+        if feature_dim is not None and (not isinstance(feature_dim, int) or feature_dim < 1):
+            raise ValueError(f'feature_dim must be an int >= 1, got {feature_dim!r}')
+        self.classes = None if classes is None else tuple(classes)
+        if self.classes is not None and len(set(self.classes)) != len(self.classes):
+            raise ValueError(f'classes has duplicates: {list(self.classes)}')
+        self.feature_rate = feature_rate
+        self.feature_offset = float(feature_offset)
+        self.feature_dim = feature_dim
+        self.feature_name = feature_name
+        self.feature_ext = feature_ext
+        self.window_size = window_size
+        self.window_stride = window_stride
+        self.resize = resize
+        self.keep_window = keep_window
+        super().__init__(
+            ann_file, pipeline, data_prefix=dict(data_prefix), test_mode=test_mode, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        """Read the annotations and the feature lengths; cut the videos into windows."""
+        videos = load_tal_annotations(self.ann_file)
+        if self.classes is None:
+            self.classes = tuple(sorted({a[2] for v in videos.values() for a in v['annotations']}))
+        self._metainfo['classes'] = self.classes
+        class_index = {name: index for index, name in enumerate(self.classes)}
+        selected = {name: info for name, info in videos.items() if info['subset'] in self.subsets}
+        if not selected:
+            found = sorted({info['subset'] for info in videos.values()})
+            raise ValueError(f'{self.ann_file}: no video of subset {self.subsets} (subsets in '
+                             f'the file: {found})')
+
+        data_list, width_source = [], None
+        stats = dict(actions=0, lost=0, outside=0, off_rate=0)
+        for video, info in selected.items():
+            where = f'{self.ann_file}: video {video!r}'
+            labels = []
+            for index, (_, _, label) in enumerate(info['annotations']):
+                if label not in class_index:
+                    raise ValueError(f'{where}, annotation {index}: unknown label {label!r} '
+                                     f'(not in the {len(self.classes)} classes)')
+                labels.append(class_index[label])
+            path = osp.join(self.data_prefix['feature'],
+                            self.feature_name.format(video=video) + self.feature_ext)
+            if not osp.isfile(path):
+                raise FileNotFoundError(f'{where}: feature file {path} not found')
+            num_steps, width = read_feature_shape(path)
+            if self.feature_dim is not None and width != self.feature_dim:
+                raise ValueError(f'{path}: features are {width}-d, feature_dim='
+                                 f'{self.feature_dim}')
+            if width_source is None:
+                width_source = (path, width)
+            elif width != width_source[1]:
+                raise ValueError(f'{path}: features are {width}-d, but {width_source[0]} has '
+                                 f'{width_source[1]}')
+            rate = self.feature_rate or num_steps / info['duration']
+            if num_steps < 1 or info['duration'] * rate < 1:
+                raise ValueError(f'{where}: shorter than one feature step ({num_steps} steps '
+                                 f'in {path}, {info["duration"]} s at {rate:g} steps/s)')
+            if abs(num_steps / rate - info['duration']) > 0.05 * info['duration'] + 2 / rate:
+                stats['off_rate'] += 1
+            video_info = dict(
+                video_name=video,
+                feature_path=path,
+                duration=info['duration'],
+                feature_rate=rate,
+                feature_offset=self.feature_offset,
+                num_steps=num_steps,
+                subset=info['subset'])
+            if 'fps' in info:
+                video_info['fps'] = info['fps']
+            seconds = np.array([a[:2] for a in info['annotations']],
+                               np.float64).reshape(-1, 2)
+            steps = np.clip(seconds * rate - self.feature_offset, 0, num_steps)
+            inside = steps[:, 1] - steps[:, 0] > _EPS
+            stats['actions'] += len(steps)
+            stats['outside'] += int((~inside).sum())
+            windows, lost = self._windows(video_info, steps[inside],
+                                          np.array(labels, np.int64)[inside])
+            stats['lost'] += lost
+            data_list.extend(windows)
+        self._log_summary(len(selected), len(data_list), stats)
+        return data_list
+
+    def _windows(self, video_info: dict, steps: np.ndarray,
+                 labels: np.ndarray) -> Tuple[List[dict], int]:
+        """Windows of a video and the number of its actions wholly inside none of them."""
+        num_steps, size = video_info['num_steps'], self.window_size
+        if self.resize == 'always' or (self.resize == 'down_only' and num_steps > size):
+            spans = [(0, num_steps / size)]
+        elif self.resize is not None:
+            spans = [(0, 1.)]
+        else:
+            spans = [(start, 1.) for start in window_starts(num_steps, size, self.window_stride)]
+        windows, ever_whole = [], np.zeros(len(steps), bool)
+        for start, scale in spans:
+            end = start + size * scale
+            whole = (steps[:, 0] >= start - _EPS) & (steps[:, 1] <= end + _EPS)
+            ever_whole |= whole
+            if self.keep_window == 'whole_action' and not whole.any():
+                continue
+            if self.test_mode:
+                keep = (steps[:, 1] > start + _EPS) & (steps[:, 0] < end - _EPS)
+                segments = np.clip(steps[keep], start, end)
+            else:
+                keep = whole
+                segments = steps[keep]
+            windows.append(dict(
+                video_info,
+                window_start=int(start),
+                window_size=size,
+                scale=float(scale),
+                gt_segments=(segments - start) / scale,
+                gt_labels=labels[keep]))
+        return windows, int((~ever_whole).sum())
+
+    def _log_summary(self, num_videos: int, num_windows: int, stats: dict) -> None:
+        logger = MMLogger.get_current_instance()
+        logger.info(f'TALFeatureDataset {self.ann_file} {self.subsets}: {num_videos} videos, '
+                    f'{num_windows} samples, {stats["actions"]} actions, {len(self.classes)} '
+                    f'classes')
+        if stats['outside']:
+            logger.warning(f'{stats["outside"]} actions lie outside the span of their features '
+                           'and are dropped')
+        if stats['lost'] and not self.test_mode:
+            logger.warning(f'{stats["lost"]} actions are wholly inside no training sample '
+                           f'(window_size={self.window_size} steps)')
+        if stats['off_rate']:
+            logger.warning(f'{stats["off_rate"]} videos have num_steps / feature_rate more than '
+                           f'5% off their duration: is feature_rate={self.feature_rate} right?')
