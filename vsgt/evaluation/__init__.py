@@ -1,9 +1,10 @@
-"""Evaluation of spatio-temporal action detection: frame-mAP and video-mAP.
+"""Evaluation of action detection: frame-mAP and video-mAP (spatio-temporal), temporal mAP.
 
 ``functional`` holds the algorithms on plain arrays and the official file formats; ``metrics``
-the mmengine metrics ``FrameMAP`` and ``VideoMAP`` (registered in mmaction's ``METRICS``).
+the mmengine metrics ``FrameMAP``, ``VideoMAP`` and ``TALDetectionMetric`` (registered in
+mmaction's ``METRICS``).
 """
 from . import functional
-from .metrics import DetectionMetric, FrameMAP, VideoMAP
+from .metrics import DetectionMetric, FrameMAP, TALDetectionMetric, VideoMAP
 
-__all__ = ['functional', 'DetectionMetric', 'FrameMAP', 'VideoMAP']
+__all__ = ['functional', 'DetectionMetric', 'FrameMAP', 'TALDetectionMetric', 'VideoMAP']

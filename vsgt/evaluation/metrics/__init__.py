@@ -1,6 +1,7 @@
-"""mmengine metrics (registered in mmaction's METRICS): FrameMAP and VideoMAP."""
+"""mmengine metrics (registered in mmaction's METRICS): FrameMAP, VideoMAP, TALDetectionMetric."""
 from .base import DetectionMetric, format_ap_table
 from .frame_map import FrameMAP
+from .tal import TALDetectionMetric
 from .video_map import VideoMAP
 
-__all__ = ['DetectionMetric', 'format_ap_table', 'FrameMAP', 'VideoMAP']
+__all__ = ['DetectionMetric', 'format_ap_table', 'FrameMAP', 'VideoMAP', 'TALDetectionMetric']
