@@ -195,12 +195,38 @@ def test_refuses_to_overwrite_unless_asked(tmp_path):
     (dict(key_frame_stride=0), 'key_frame_stride'),
     (dict(proposal_jitter=-1.0), 'proposal_jitter'),
     (dict(seed=-1), 'seed'),
+    (dict(rawframe_lists=True), 'one actor per video'),
 ])
 def test_bad_arguments(tmp_path, kwargs, word):
     with pytest.raises(ValueError, match=word) as error:
         _generate(tmp_path / 'data', **kwargs)
     assert '\n' not in str(error.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_rawframe_lists_hold_each_videos_single_actor(tmp_path):
+    summary = _generate(tmp_path / 'rec', num_videos=12, actors_per_video=(1, 1), seed=4,
+                        rawframe_lists=True)
+    ann = tmp_path / 'rec' / 'annotations'
+    walks = {SYNTHETIC_CLASSES.index('walk_left'), SYNTHETIC_CLASSES.index('walk_right')}
+    for split in ('train', 'val'):
+        rows = [line.split(' ') for line in (ann / f'rawframes_{split}.txt').read_text()
+                .splitlines()]
+        assert [row[0] for row in rows] == summary[f'{split}_videos']
+        for video_id, num_frames, label in rows:
+            video = render_synthetic_video(4, int(video_id.split('_')[1]), num_frames=12,
+                                           actors_per_video=(1, 1))
+            assert (int(num_frames), [int(label)]) == (12, video.labels.tolist())
+        if split == 'val':
+            walk_rows = [row for row in rows if int(row[2]) in walks]
+            assert (ann / 'rawframes_val_walk.txt').read_text().splitlines() == \
+                [' '.join(row) for row in walk_rows]
+    assert summary['files']['val_walk_list'] == str(ann / 'rawframes_val_walk.txt')
+    without = tmp_path / 'det'
+    _generate(without, num_videos=12, actors_per_video=(1, 1), seed=4)
+    assert _files(without) == {name: data for name, data in _files(tmp_path / 'rec').items()
+                               if not name.name.startswith('rawframes_')}
+    assert not list(without.glob('annotations/rawframes_*'))
 
 
 def _cli():
@@ -218,7 +244,8 @@ def test_cli(tmp_path, capsys):
     assert 'wrote 2 train / 1 val videos' in capsys.readouterr().out
     assert (out / 'annotations' / 'gt.pkl').is_file()
     for argv in ([str(out), '--num-videos', '3'], [str(tmp_path / 'x'), '--num-videos', '1'],
-                 [str(tmp_path / 'x'), '--num-videos', 'x']):
+                 [str(tmp_path / 'x'), '--num-videos', 'x'],
+                 [str(tmp_path / 'x'), '--rawframe-lists']):
         with pytest.raises(SystemExit) as exit_info:
             cli.main(argv + ['--no-progress'])
         assert exit_info.value.code == 2

@@ -14,6 +14,11 @@ Layout written by :func:`generate_synthetic_dataset`::
       annotations/proposals_train.pkl, ..._val.pkl {"video_id,%04d": (n, 5)}
       annotations/gt.pkl                           MultiSports/ACT GT pickle
 
+With ``rawframe_lists`` (one actor per video) also ``RawframeDataset`` lists of clip labels::
+
+      annotations/rawframes_train.txt, ..._val.txt  rows "video_id num_frames label" (0-based)
+      annotations/rawframes_val_walk.txt            the val rows of walk_left / walk_right
+
 Boxes use pixel-edge coordinates: an actor drawn on columns ``x1..x2-1`` and
 rows ``y1..y2-1`` has the box ``(x1, y1, x2, y2)``; CSV and proposal boxes are
 those divided by the frame width/height.
@@ -343,6 +348,7 @@ def generate_synthetic_dataset(out_dir: str,
                                proposal_jitter: float = 0.08,
                                false_proposals: int = 1,
                                seed: int = 0,
+                               rawframe_lists: bool = False,
                                overwrite: bool = False,
                                progress: bool = True) -> Dict:
     """Write the synthetic dataset into ``out_dir`` (layout: module docstring).
@@ -362,6 +368,8 @@ def generate_synthetic_dataset(out_dir: str,
             box width/height.
         false_proposals: Boxes on the background per key frame.
         seed: Seed; equal arguments give byte-identical files.
+        rawframe_lists: Also write ``RawframeDataset`` lists of clip-level labels (needs
+            ``actors_per_video=(1, 1)``).
         overwrite: Replace a non-empty ``out_dir``.
         progress: Show a progress bar.
 
@@ -371,6 +379,9 @@ def generate_synthetic_dataset(out_dir: str,
         and ``files`` (paths of ``rawframes`` and every annotation file).
     """
     _check_render_args(num_frames, frame_size, actors_per_video)
+    if rawframe_lists and tuple(actors_per_video) != (1, 1):
+        raise ValueError('rawframe_lists needs one actor per video (actors_per_video=(1, 1)), '
+                         f'got {actors_per_video!r}')
     _check_dataset_args(num_videos, val_fraction, key_frame_stride, num_frames,
                         jittered_proposals, proposal_jitter, false_proposals,
                         seed)
@@ -387,6 +398,8 @@ def generate_synthetic_dataset(out_dir: str,
     scale = np.array([width, height, width, height], np.float64)
 
     rows: Dict[str, List[str]] = {'train': [], 'val': []}
+    clip_rows: Dict[str, List[str]] = {'train': [], 'val': [], 'val_walk': []}
+    walks = {SYNTHETIC_CLASSES.index('walk_left'), SYNTHETIC_CLASSES.index('walk_right')}
     proposals: Dict[str, Dict[str, np.ndarray]] = {'train': {}, 'val': {}}
     gt_tubes = {}
     staging_dir = Path(tempfile.mkdtemp(prefix=f'.{out_dir.name}.tmp-',
@@ -405,6 +418,11 @@ def generate_synthetic_dataset(out_dir: str,
                     np.column_stack([frame_numbers,
                                      boxes]).astype(np.float32))
             gt_tubes[video_id] = tubes
+            if rawframe_lists:
+                label = int(video.labels[0])
+                clip_rows[split].append(f'{video_id} {num_frames} {label}')
+                if split == 'val' and label in walks:
+                    clip_rows['val_walk'].append(clip_rows[split][-1])
             proposal_rng = np.random.default_rng([seed, index, 1])
             for frame in key_frames:
                 boxes = video.boxes[:, frame - 1]
@@ -428,6 +446,10 @@ def generate_synthetic_dataset(out_dir: str,
                 row + '\n' for row in rows[split]))
             _dump_pickle(proposals[split], ann_dir / f'proposals_{split}.pkl')
         (ann_dir / 'action_list.pbtxt').write_text(_label_map_text())
+        if rawframe_lists:
+            for name, lines in clip_rows.items():
+                (ann_dir / f'rawframes_{name}.txt').write_text(''.join(
+                    line + '\n' for line in lines))
         train_videos = [v for i, v in enumerate(video_ids)
                         if i not in val_indices]
         val_videos = [v for i, v in enumerate(video_ids) if i in val_indices]
@@ -447,6 +469,17 @@ def generate_synthetic_dataset(out_dir: str,
         print()
 
     ann_dir = out_dir / 'annotations'
+    files = dict(
+        rawframes=str(out_dir / 'rawframes'),
+        train_csv=str(ann_dir / 'train.csv'),
+        val_csv=str(ann_dir / 'val.csv'),
+        label_map=str(ann_dir / 'action_list.pbtxt'),
+        train_proposals=str(ann_dir / 'proposals_train.pkl'),
+        val_proposals=str(ann_dir / 'proposals_val.pkl'),
+        gt=str(ann_dir / 'gt.pkl'))
+    if rawframe_lists:
+        files.update({f'{name}_list': str(ann_dir / f'rawframes_{name}.txt')
+                      for name in clip_rows})
     return dict(
         out_dir=str(out_dir),
         classes=list(SYNTHETIC_CLASSES),
@@ -456,12 +489,5 @@ def generate_synthetic_dataset(out_dir: str,
         frame_size=tuple(frame_size),
         num_train_rows=len(rows['train']),
         num_val_rows=len(rows['val']),
-        files=dict(
-            rawframes=str(out_dir / 'rawframes'),
-            train_csv=str(ann_dir / 'train.csv'),
-            val_csv=str(ann_dir / 'val.csv'),
-            label_map=str(ann_dir / 'action_list.pbtxt'),
-            train_proposals=str(ann_dir / 'proposals_train.pkl'),
-            val_proposals=str(ann_dir / 'proposals_val.pkl'),
-            gt=str(ann_dir / 'gt.pkl')))
+        files=files)
 

@@ -32,6 +32,8 @@ def parse_args(argv=None):
     parser.add_argument('--false-proposals', type=int, default=1,
                         help='background boxes among the proposals of each key frame')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--rawframe-lists', action='store_true',
+                        help='also write RawframeDataset lists of clip labels (needs --actors 1 1)')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace OUT_DIR when it is not empty')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
@@ -53,6 +55,7 @@ def main(argv=None):
             proposal_jitter=args.proposal_jitter,
             false_proposals=args.false_proposals,
             seed=args.seed,
+            rawframe_lists=args.rawframe_lists,
             overwrite=args.overwrite,
             progress=not args.no_progress)
     except (ValueError, OSError) as error:

@@ -1,0 +1,1 @@
+"""VideoLightFormer project (package ``projects.videolightformer.videolightformer``)."""
