@@ -1,0 +1,1 @@
+"""VSGN: Video Self-Stitching Graph Network for temporal action localization (ICCV 2021)."""

@@ -1,0 +1,8 @@
+# Ablation: VSGN on THUMOS14 TSN without video self-stitching (no cut clips, nothing stitched).
+_base_ = './vsgn_thumos14-tsn-1280.py'
+
+train_pipeline = [dict(type='LoadTALFeature'), dict(type='PackTALInputs')]
+test_pipeline = train_pipeline
+train_dataloader = dict(dataset=dict(type='TALFeatureDataset', pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
