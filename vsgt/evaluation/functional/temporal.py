@@ -182,6 +182,26 @@ def detection_ap(gt: TALGroundTruth, preds: TALPredictions,
                    np.bincount(preds.label, minlength=num_classes))
 
 
+def best_ground_truth(gt: TALGroundTruth, preds: TALPredictions
+                      ) -> Tuple[np.ndarray, np.ndarray]:
+    """Each prediction's ground truth of highest tIoU in its video and class (the first on
+    ties) and that tIoU; -1 and -1 when there is none."""
+    num_videos = len(gt.videos)
+    gt_keys, pred_keys = gt.label * num_videos + gt.video, preds.label * num_videos + preds.video
+    gt_order, pred_order = np.argsort(gt_keys, kind='stable'), np.argsort(pred_keys, kind='stable')
+    num_keys = len(gt.labels) * num_videos
+    gt_bounds = _group_bounds(gt_keys[gt_order], num_keys)
+    pred_bounds = _group_bounds(pred_keys[pred_order], num_keys)
+    best, best_iou = np.full(len(preds), -1, np.int64), np.full(len(preds), -1.0)
+    for key in np.flatnonzero(np.diff(pred_bounds) * np.diff(gt_bounds)):
+        rows = pred_order[pred_bounds[key]:pred_bounds[key + 1]]
+        gts = gt_order[gt_bounds[key]:gt_bounds[key + 1]]
+        iou = segment_iou(preds.segments[rows], gt.segments[gts])
+        column = iou.argmax(axis=1)
+        best[rows], best_iou[rows] = gts[column], iou[np.arange(len(rows)), column]
+    return best, best_iou
+
+
 def short_action_ap(gt: TALGroundTruth, preds: TALPredictions, max_length: float,
                     tiou_thr: float = 0.5, match_thr: float = 0.1) -> ClassAP:
     """DETAD-style AP on short actions.
@@ -192,20 +212,11 @@ def short_action_ap(gt: TALGroundTruth, preds: TALPredictions, max_length: float
     class without short ground truth.
     """
     is_short = np.diff(gt.segments, axis=1)[:, 0] <= max_length
-    keep = np.ones(len(preds), bool)
-    for c in range(len(gt.labels)):
-        in_pred = np.flatnonzero(preds.label == c)
-        in_gt = np.flatnonzero(gt.label == c)
-        if not len(in_pred) or not len(in_gt):
-            continue
-        iou = segment_iou(preds.segments[in_pred], gt.segments[in_gt])
-        iou[preds.video[in_pred][:, None] != gt.video[in_gt][None]] = -1
-        best = iou.argmax(axis=1)
-        matched = iou[np.arange(len(in_pred)), best] >= match_thr
-        keep[in_pred[matched & ~is_short[in_gt[best]]]] = False
+    best, best_iou = best_ground_truth(gt, preds)
+    keep = np.flatnonzero((best_iou < match_thr) | np.append(is_short, True)[best])
     short_gt = TALGroundTruth(gt.videos, gt.labels, gt.durations, gt.video[is_short],
                               gt.segments[is_short], gt.label[is_short], gt.source)
-    return detection_ap(short_gt, preds.take(np.flatnonzero(keep)), (tiou_thr, ))
+    return detection_ap(short_gt, preds.take(keep), (tiou_thr, ))
 
 
 def recall_at_avg_proposals(gt_segments: Sequence[np.ndarray],
