@@ -365,3 +365,17 @@ def load_tool(name):
 
 
 eval_tal = load_tool('eval_tal')
+
+
+def test_speed_benchmark_runs_on_a_tiny_set(capsys):
+    benchmark = load_tool('benchmark_tal_metric')
+    gt, preds = benchmark.make_set(4, 3, 10, seed=1)
+    again, again_preds = benchmark.make_set(4, 3, 10, seed=1)
+    np.testing.assert_array_equal(gt.segments, again.segments)
+    np.testing.assert_array_equal(preds.scores, again_preds.scores)
+    assert len(preds) == 4 * 3 * 10 and set(preds.label.tolist()) == {0, 1, 2}
+    timings = benchmark.main(['--num-videos', '4', '--num-classes', '3', '--preds-per-class',
+                              '10', '--reference'])
+    out = capsys.readouterr().out
+    assert 'set: 4 videos, 3 classes' in out and 'largest AP difference' in out
+    assert 'TALDetectionMetric (soft-NMS, top 200, mAP, AR)' in timings
