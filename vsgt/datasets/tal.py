@@ -136,6 +136,12 @@ def load_tal_annotations(ann_file: str) -> Dict[str, dict]:
             content = json.load(file)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f'{ann_file}: not valid JSON ({error})') from None
+    return parse_tal_annotations(content, ann_file)
+
+
+def parse_tal_annotations(content: object, ann_file: str) -> Dict[str, dict]:
+    """Check the parsed content of an annotation JSON (:func:`load_tal_annotations`);
+    ``ann_file`` names it in the errors."""
     if not isinstance(content, dict) or 'database' not in content:
         raise KeyError(f'{ann_file}: no "database" key (ActivityNet layout expected)')
     database = content['database']
