@@ -21,6 +21,6 @@ param_scheduler = [
 ]
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=400, by_epoch=False, max_keep_ckpts=1))
+    checkpoint=dict(interval=400, by_epoch=False, max_keep_ckpts=1, save_best=None))
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)

@@ -1,4 +1,5 @@
 """Video self-stitching (VSS): cut short clips out of long windows, magnify and stitch."""
+import math
 from typing import Dict, List, Tuple
 
 import numpy as np
@@ -83,28 +84,30 @@ class VideoSelfStitch(BaseTransform):
 
 
 def draw_clip(actions: np.ndarray, seed: int, span: Tuple[float, float],
-              length: float) -> Tuple[float, float, np.ndarray]:
+              length: int) -> Tuple[int, float, np.ndarray]:
     """Draw a clip of at most ``length`` steps around action ``seed``.
 
-    The start is uniform in ``[s - (length - len), s]`` of the seed action ``[s, e]``, no earlier
-    than the window ``span``'s start or the end of an action ending before ``s``, and no later
-    than the span allows; the clip ends at the start of an action straddling its end.
+    The start is a whole step drawn uniformly in ``[s - (length - len), s]`` of the seed action
+    ``[s, e]``, no earlier than the window ``span``'s start or the end of an action ending before
+    ``s``, and no later than the span allows; the clip ends at the start of an action straddling
+    its end.
 
     Returns:
-        (start, end, indices of the actions inside the clip).
+        (start step, end, indices of the actions inside the clip).
     """
     start, end = actions[seed]
     earlier_ends = actions[actions[:, 1] <= start, 1]
     low = max(span[0], start - (length - (end - start)), *earlier_ends)
     high = max(low, min(start, span[1] - length))
-    clip_start = np.random.uniform(low, high)
+    first, last = math.ceil(low), math.floor(high)
+    clip_start = np.random.randint(first, last + 1) if first <= last else last
     clip_end = min(clip_start + length, span[1])
     straddling = actions[(actions[:, 0] >= clip_start) & (actions[:, 0] < clip_end) &
                          (actions[:, 1] > clip_end), 0]
     if len(straddling):
         clip_end = straddling.min()
     inside = np.flatnonzero((actions[:, 0] >= clip_start) & (actions[:, 1] <= clip_end))
-    return clip_start, clip_end, inside
+    return int(clip_start), float(clip_end), inside
 
 
 @DATASETS.register_module()
@@ -165,9 +168,8 @@ class VSSCutDataset(TALFeatureDataset):
         info = super().get_data_info(window_index)
         actions = self._actions(info)
         length = round(self.clip_ratio * info['window_size'])
-        clip_start, clip_end, inside = draw_clip(actions, seed, self._span(info), length)
-        start = int(np.floor(clip_start))
-        info.update(window_start=start, scale=1.0, vss_clip_length=int(np.ceil(clip_end)) - start,
+        start, end, inside = draw_clip(actions, seed, self._span(info), length)
+        info.update(window_start=start, scale=1.0, vss_clip_length=math.ceil(end) - start,
                     gt_segments=actions[inside] - start,
                     gt_labels=np.asarray(info['gt_labels'])[inside])
         return info

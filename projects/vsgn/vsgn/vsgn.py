@@ -170,7 +170,7 @@ class VSGN(BaseModel):
             positive = matched >= 0
             reg_losses.append(giou_loss(segments[b, positive], gt[matched[positive]]))
             matched = self.cls_assigner.assign(segments[b], gt, self.num_level_anchors)
-            cls_targets.append(torch.where(matched >= 0, labels[matched.clamp(min=0)] + 1, 0))
+            cls_targets.append(torch.cat([labels.new_full((1, ), -1), labels])[matched + 1] + 1)
             cls_valid.append(anchor_centres < num_valid)
             if len(gt):
                 best_iou, best = segment_iou(segments[b].detach(), gt).max(1)

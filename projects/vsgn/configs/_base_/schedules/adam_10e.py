@@ -7,5 +7,5 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=5e-5, weight_decay=1e-4))
 param_scheduler = []
-default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1))
+default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1, save_best=None))
 randomness = dict(seed=21)
