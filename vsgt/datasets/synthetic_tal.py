@@ -11,12 +11,13 @@ are at least ``gap`` steps apart.
 Presets (:data:`TAL_PRESETS`):
 
 * ``'multiscale'`` (VSGN): 32-d, 4 classes on all channels, lengths log-uniform in 2..160
-  steps (a third <= 8 steps), 7.5 steps/s, videos of 300..1200 steps with 3..10 actions; a
-  fifth of the videos ("sparse") hold one action of 2..8 steps in 600..1200 steps.
+  steps (a third <= 8 steps), 7.5 steps/s, videos of 300..1200 steps with 3..10 actions (the
+  longest dropped when they do not fit); a fifth of the videos ("sparse") hold one action of
+  2..8 steps in 600..1200 steps.
 * ``'clutter'`` (GAF): 64-d, 3 classes on channels 0-15, lengths log-uniform in 3..48 steps;
-  channels 16-31 carry as many strong action-like bursts (3 distractor prototypes with the same
-  transients, amplitude 3) at random places unrelated to the actions; channels 32-63 only the
-  background. 2.5 steps/s, videos of 192..512 steps with 2..6 actions.
+  channels 16-31 carry 2..6 strong action-like bursts of 3..48 steps (3 distractor prototypes
+  with the same transients, amplitude 3) at random places unrelated to the actions; channels
+  32-63 only the background. 2.5 steps/s, videos of 192..512 steps with 2..6 actions.
 
 Layout written by :func:`generate_synthetic_tal`::
 
