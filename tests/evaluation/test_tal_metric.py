@@ -1,4 +1,6 @@
 """Temporal detection mAP: hand-computed AP, NMS, AR@AN, the submission JSON and the metric."""
+import importlib.util
+import io
 import json
 import logging
 
@@ -17,7 +19,17 @@ from vsgt.evaluation.functional import (ACTIVITYNET_TIOU_THRS, THUMOS14_TIOU_THR
                                         postprocess_detections, read_tal_submission,
                                         recall_at_avg_proposals, segment_iou, short_action_ap,
                                         soft_nms_1d, write_tal_submission)
-from vsgt.testing import run_in_process
+from vsgt.testing import ROOT, run_in_process
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(name, f'{ROOT}/tools/analysis/{name}.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+eval_tal = load_tool('eval_tal')
 
 
 def ap_of(gt, preds, thrs=(0.5, )):
@@ -298,7 +310,7 @@ def test_metric_without_nms_keeps_the_duplicates(ann_file):
 
 
 def test_metric_logs_the_table(ann_file):
-    stream = logging.StreamHandler(__import__('io').StringIO())
+    stream = logging.StreamHandler(io.StringIO())
     logger = MMLogger.get_instance('test_tal_metric_table')
     logger.addHandler(stream)
     metric = TALDetectionMetric(ann_file, tiou_thrs=(0.5, 0.7))
@@ -315,7 +327,7 @@ def test_metric_without_any_prediction_warns_and_gives_zero(ann_file):
     metric = TALDetectionMetric(ann_file)
     metric.process(None, [sample('video_a', np.zeros((0, 2)), [], [])])
     logger = MMLogger.get_current_instance()
-    stream = logging.StreamHandler(__import__('io').StringIO())
+    stream = logging.StreamHandler(io.StringIO())
     logger.addHandler(stream)
     try:
         metrics = metric.compute_metrics(metric.results)
@@ -353,18 +365,6 @@ def test_eval_tal_cli_errors_in_one_line(ann_file, tmp_path, capsys):
     code, _, err = run_in_process(capsys, eval_tal, empty, ann_file)
     assert code == 1 and err.strip().endswith(f'{empty}: the results hold no prediction')
     assert len(err.strip().splitlines()) == 1
-
-
-def load_tool(name):
-    import importlib.util
-    from vsgt.testing import ROOT
-    spec = importlib.util.spec_from_file_location(name, f'{ROOT}/tools/analysis/{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-eval_tal = load_tool('eval_tal')
 
 
 def test_speed_benchmark_runs_on_a_tiny_set(capsys):

@@ -102,7 +102,7 @@ def class_detection_ap(gt_videos: np.ndarray, gt_segments: np.ndarray, pred_vide
                          return_inverse=True)
     gt_codes, pred_codes = codes[:len(gt_segments)], codes[len(gt_segments):]
     num_codes = int(codes.max()) + 1 if len(codes) else 0
-    rank = np.lexsort((-pred_scores, ))
+    rank = np.argsort(-pred_scores, kind='stable')
     by_video = rank[np.argsort(pred_codes[rank], kind='stable')]
     gt_order = np.argsort(gt_codes, kind='stable')
     pred_bounds = _group_bounds(pred_codes[by_video], num_codes)
@@ -226,9 +226,9 @@ def recall_at_avg_proposals(gt_segments: Sequence[np.ndarray],
                             tiou_thrs: Sequence[float] = ACTIVITYNET_TIOU_THRS) -> np.ndarray:
     """Recall at average numbers of proposals per video, as the official proposal evaluation.
 
-    Each video keeps its ``int(n * ratio)`` best proposals, ``ratio = max_avg_proposals x videos
+    Each video keeps its ``int(n x ratio)`` best proposals, ``ratio = max_avg_proposals x videos
     / all proposals``; at ``AN`` proposals per video on average, each video then uses the first
-    ``int(kept * AN / max_avg_proposals x max_avg_proposals x videos / all kept)`` of them. A
+    ``int(kept x AN x videos / all kept)`` of them (float operations in the official order). A
     ground truth is recalled when one of those has tIoU ``>= thr`` with it (no one-to-one
     matching). AR@AN is the mean over the thresholds; the official curve is
     ``avg_proposals = max_avg_proposals x (1..100) / 100``.
@@ -245,6 +245,9 @@ def recall_at_avg_proposals(gt_segments: Sequence[np.ndarray],
     """
     num_videos = len(gt_segments)
     total = sum(len(scores) for _, scores in proposals)
+    num_gt = sum(len(gts) for gts in gt_segments)
+    if num_gt == 0:
+        return np.full((len(tiou_thrs), len(avg_proposals)), np.nan)
     if total == 0:
         return np.zeros((len(tiou_thrs), len(avg_proposals)))
     if not max_avg_proposals:
@@ -256,9 +259,6 @@ def recall_at_avg_proposals(gt_segments: Sequence[np.ndarray],
         order = np.argsort(-np.asarray(scores, np.float64), kind='stable')[:num]
         kept.append(segment_iou(gts, np.asarray(segments).reshape(-1, 2)[order]))
     total_kept = sum(iou.shape[1] for iou in kept)
-    num_gt = sum(len(gts) for gts in gt_segments)
-    if num_gt == 0:
-        return np.full((len(tiou_thrs), len(avg_proposals)), np.nan)
     if total_kept == 0:
         return np.zeros((len(tiou_thrs), len(avg_proposals)))
     recalled = np.zeros((len(tiou_thrs), len(avg_proposals)))
@@ -273,7 +273,7 @@ def recall_at_avg_proposals(gt_segments: Sequence[np.ndarray],
     return recalled / num_gt
 
 
-def _suppression_order(scores: np.ndarray) -> np.ndarray:
+def _best_first(scores: np.ndarray) -> np.ndarray:
     return np.argsort(-scores, kind='stable')
 
 
@@ -292,7 +292,7 @@ def nms_1d(segments: np.ndarray, scores: np.ndarray, iou_thr: float,
         max_num: Keep at most this many (-1: all).
     """
     segments = np.asarray(segments, np.float64).reshape(-1, 2)
-    order = _suppression_order(np.asarray(scores, np.float64))
+    order = _best_first(np.asarray(scores, np.float64))
     labels = np.zeros(len(order), np.int64) if labels is None else np.asarray(labels)
     alive = np.ones(len(order), bool)
     keep = []
@@ -356,9 +356,10 @@ def check_nms_cfg(nms: Optional[dict]) -> dict:
     required = {'iou_thr'} if kind == 'nms' else {'sigma'}
     missing = required - set(cfg)
     unknown = set(cfg) - NMS_KEYS[kind] - {'type', 'class_agnostic'}
-    if missing or unknown:
-        raise KeyError(f'nms (type {kind!r}): ' + (f'missing {sorted(missing)}' if missing else
-                                          f'unknown keys {sorted(unknown)}'))
+    if missing:
+        raise KeyError(f'nms (type {kind!r}): missing {sorted(missing)}')
+    if unknown:
+        raise KeyError(f'nms (type {kind!r}): unknown keys {sorted(unknown)}')
     return cfg
 
 
@@ -386,7 +387,7 @@ def postprocess_detections(segments: np.ndarray, scores: np.ndarray, labels: np.
     kind = cfg.pop('type', None)
     per_class = None if cfg.pop('class_agnostic', False) else np.asarray(labels)[index]
     if kind is None:
-        order = _suppression_order(scores[index])
+        order = _best_first(scores[index])
         keep = order if max_num < 0 else order[:max_num]
         return index[keep], scores[index][keep]
     if kind == 'nms':
