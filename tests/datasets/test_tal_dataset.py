@@ -255,6 +255,12 @@ def test_tiny_overshoot_of_the_duration_is_clipped(tmp_path):
     assert dataset.get_data_info(0)['gt_segments'].tolist() == [[1, 4]]
 
 
+def test_no_training_window_holds_a_whole_action(tmp_path):
+    with pytest.raises(ValueError, match=r"no window of subset \['validation'\] holds a whole "
+                       r'action \(window_size=4\)'):
+        _make(tmp_path, dict(v=_video(8., [((1, 6), 'a')])), dict(v=_ramp(8)))
+
+
 def test_unknown_label(tmp_path):
     with pytest.raises(ValueError, match=r"video 'v', annotation 1: unknown label 'b' \(not in "
                        r'the 1 classes\)'):

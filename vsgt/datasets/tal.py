@@ -367,6 +367,10 @@ class TALFeatureDataset(BaseActionDataset):
                                           np.array(labels, np.int64)[inside])
             stats['lost'] += lost
             data_list.extend(windows)
+        if not data_list:
+            raise ValueError(f'{self.ann_file}: no window of subset {self.subsets} holds a whole '
+                             f'action (window_size={self.window_size}); use a larger window or '
+                             "keep_window='any'")
         self._log_summary(len(selected), len(data_list), stats)
         return data_list
 
