@@ -140,6 +140,23 @@ def test_nms_1d_on_hand_cases():
     assert nms_1d([[0, 1], [0, 1]], [0.5, 0.5], 0.5).tolist() == [0]  # ties: input order
 
 
+def test_class_wise_nms_equals_the_global_greedy_with_a_label_mask():
+    rng = np.random.default_rng(0)
+    starts = rng.uniform(0, 100, 300)
+    segments = np.column_stack([starts, starts + rng.uniform(1, 30, 300)])
+    scores = rng.integers(0, 20, 300) / 20  # many ties
+    labels = rng.integers(0, 4, 300)
+    iou = segment_iou(segments, segments)
+    order = np.argsort(-scores, kind='stable')
+    alive, expected = np.ones(300, bool), []
+    for index in order:
+        if alive[index]:
+            expected.append(index)
+            alive &= ~((iou[index] > 0.4) & (labels == labels[index]))
+    assert nms_1d(segments, scores, 0.4, labels=labels).tolist() == expected
+    assert nms_1d(segments, scores, 0.4, labels=labels, max_num=7).tolist() == expected[:7]
+
+
 def test_soft_nms_1d_on_hand_cases():
     segments = np.array([[0, 10], [1, 10], [20, 30], [0, 9.]])
     scores = np.array([0.9, 0.8, 0.7, 0.95])

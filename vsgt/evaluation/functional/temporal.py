@@ -273,8 +273,11 @@ def recall_at_avg_proposals(gt_segments: Sequence[np.ndarray],
     return recalled / num_gt
 
 
-def _best_first(scores: np.ndarray) -> np.ndarray:
-    return np.argsort(-scores, kind='stable')
+def _best_first(scores: np.ndarray, index: Optional[np.ndarray] = None) -> np.ndarray:
+    """Order of decreasing score; ties by increasing ``index`` (default: position)."""
+    if index is None:
+        return np.argsort(-scores, kind='stable')
+    return np.lexsort((index, -scores))
 
 
 def nms_1d(segments: np.ndarray, scores: np.ndarray, iou_thr: float,
@@ -292,20 +295,21 @@ def nms_1d(segments: np.ndarray, scores: np.ndarray, iou_thr: float,
         max_num: Keep at most this many (-1: all).
     """
     segments = np.asarray(segments, np.float64).reshape(-1, 2)
-    order = _best_first(np.asarray(scores, np.float64))
-    labels = np.zeros(len(order), np.int64) if labels is None else np.asarray(labels)
-    alive = np.ones(len(order), bool)
+    scores = np.asarray(scores, np.float64)
+    if labels is not None:
+        # Classes do not interact: suppress each alone, then merge in score order.
+        labels = np.asarray(labels)
+        kept = np.concatenate([np.zeros(0, np.int64)] + [
+            index[nms_1d(segments[index], scores[index], iou_thr, max_num=max_num)]
+            for index in (np.flatnonzero(labels == label) for label in np.unique(labels))])
+        kept = kept[_best_first(scores[kept], kept)]
+        return kept if max_num < 0 else kept[:max_num]
+    remaining = _best_first(scores)
     keep = []
-    for rank, index in enumerate(order):
-        if not alive[rank]:
-            continue
-        keep.append(index)
-        if len(keep) == max_num:
-            break
-        rest = order[rank + 1:]
-        suppressed = (segment_iou(segments[index], segments[rest])[0] > iou_thr) & \
-            (labels[rest] == labels[index])
-        alive[rank + 1:] &= ~suppressed
+    while len(remaining) and len(keep) != max_num:
+        keep.append(remaining[0])
+        rest = remaining[1:]
+        remaining = rest[segment_iou(segments[remaining[0]], segments[rest])[0] <= iou_thr]
     return np.array(keep, np.int64)
 
 
