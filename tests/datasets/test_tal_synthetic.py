@@ -132,6 +132,7 @@ def test_clutter_preset(clutter):
     per_step['rest'] = tuple(v / 2 for v in per_step['rest'])  # 32 channels
     assert per_step['class'][0] > per_step['class'][1] + 3  # class signal inside actions only
     assert per_step['clutter'][1] > 1.5  # strong bursts outside the actions too
+    assert abs(per_step['clutter'][0] - per_step['clutter'][1]) < 1  # as strong inside
     assert per_step['rest'][0] == pytest.approx(1, abs=0.2)
     assert per_step['rest'][1] == pytest.approx(1, abs=0.2)
 
