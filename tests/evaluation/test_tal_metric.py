@@ -298,7 +298,7 @@ def test_metric_through_mmengine(ann_file, tmp_path, capsys):
     out_file = tmp_path / 'out' / 'results.json'
     metric = METRICS.build(dict(type='TALDetectionMetric', ann_file=ann_file, ar_at_an=(1, 2),
                                 short_max_length=5, out_file=str(out_file)))
-    metric.dataset_meta = {}
+    metric.dataset_meta = dict(classes=('jump', 'run', 'swim'))
     metric.process(None, perfect_windows())
     metrics = metric.evaluate(3)
     # The duplicates of the second window are decayed below the first one's last prediction.
@@ -365,6 +365,14 @@ def test_metric_bad_predictions_fail_in_one_line(ann_file, bad, message):
     metric = TALDetectionMetric(ann_file)
     with pytest.raises(ValueError, match=message):
         metric.process(None, [bad])
+
+
+def test_metric_refuses_other_classes_than_the_dataset(ann_file):
+    metric = TALDetectionMetric(ann_file)
+    metric.dataset_meta = dict(classes=('run', 'jump', 'swim'))
+    metric.process(None, perfect_windows())
+    with pytest.raises(ValueError, match=r"dataset's classes \['run', 'jump', 'swim'\] are not"):
+        metric.compute_metrics(metric.results)
 
 
 def test_metric_bad_config(ann_file):

@@ -35,6 +35,7 @@ class TALDetectionMetric(BaseMetric):
             ``subset``, ``duration``, ``annotations``), or its loaded dict.
         subset: Evaluated subset name(s).
         classes: Class names, as given to the dataset. None: the sorted labels of the file.
+            Checked against the dataset's ``classes`` (``dataset_meta``) when the runner sets it.
         tiou_thrs: tIoU thresholds. Defaults to THUMOS14's 0.3:0.1:0.7.
         nms: None, ``dict(type='nms', iou_thr=...)`` or ``dict(type='soft_nms', sigma=...,
             iou_thr=0.)``, each with ``class_agnostic`` (default False). Defaults to a
@@ -137,6 +138,10 @@ class TALDetectionMetric(BaseMetric):
 
     def compute_metrics(self, results: List[_Window]) -> dict:
         """mAP (and AR@AN, short-action AP) of the collected predictions."""
+        classes = (self.dataset_meta or {}).get('classes')
+        if classes is not None and tuple(classes) != self.gt.labels:
+            raise ValueError(f'the dataset\'s classes {list(classes)} are not the metric\'s '
+                             f'{list(self.gt.labels)} (give both the same classes)')
         logger = MMLogger.get_current_instance()
         preds = self.predictions(results)
         if not len(preds):
