@@ -8,11 +8,11 @@ import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmengine.model import BaseModel
 from mmengine.structures import InstanceData
-from torchvision.ops import sigmoid_focal_loss
+from torchvision.ops import batched_nms, sigmoid_focal_loss
 
 from vsgt.datasets.tal import window_to_seconds
-from vsgt.evaluation.functional.temporal import nms_1d
-from .anchors import AnchorAssigner, SegmentCoder, giou_loss, make_anchors, segment_iou
+from .anchors import (AnchorAssigner, SegmentCoder, giou_loss, make_anchors, segment_iou,
+                      segments_as_boxes)
 from .head import BoundaryAdjust, BoundaryScoring, VSGNHead
 from .stitch import map_back
 from .xgpn import XGPN
@@ -76,8 +76,8 @@ class VSGN(BaseModel):
             classification (regressed segments) and the adjustment (regressed segments).
         score_loss_weight: weight of the actionness, start and end losses.
         head_depth, norm_groups: convs per tower and their GroupNorm groups.
-        test_cfg: ``score_thr`` (class probability), ``nms_iou_thr`` (per window and class),
-            ``max_per_window``.
+        test_cfg: ``score_thr`` (class probability), ``nms_iou_thr`` (per window and class;
+            torchvision's NMS on the segments as unit-height boxes), ``max_per_window``.
     """
 
     def __init__(self, in_channels: int, window_size: int, num_classes: int,
@@ -224,9 +224,8 @@ class VSGN(BaseModel):
             anchor, label = torch.nonzero(candidate, as_tuple=True)
             scores = (class_probs[b, anchor, label] * boundary_score[anchor]).detach()
             segments = segments[anchor].detach()
-            keep = nms_1d(segments.cpu().numpy(), scores.cpu().numpy(), cfg['nms_iou_thr'],
-                          labels=label.cpu().numpy(), max_num=cfg['max_per_window'])
-            keep = torch.from_numpy(keep).to(segments.device)
+            keep = batched_nms(segments_as_boxes(segments), scores, label,
+                               cfg['nms_iou_thr'])[:cfg['max_per_window']]
             sample.pred_instances = InstanceData(
                 segments=window_to_seconds(segments[keep], sample.metainfo),
                 scores=scores[keep], labels=label[keep])

@@ -10,9 +10,10 @@ window_size = 1280
 stitch = dict(type='VideoSelfStitch', stitch_ratio=0.4, gap=30)
 windows = dict(
     ann_file=ann_file,
-    data_prefix=dict(feature=f'{data_root}/features_tsn'),
+    data_prefix=dict(feature=f'{data_root}/tsn_features'),
     feature_rate=5.,
     feature_dim=400,
+    feature_name='v_{video}',
     window_size=window_size,
     resize='down_only')
 train_pipeline = [

@@ -1,15 +1,16 @@
-# THUMOS14 with two-stream TSN features at every frame (RGB || flow, 2048-d, one step per frame:
-# feature_rate=None takes num_steps / duration per video). Windows of 1280 steps every 320 (train
-# and test); training keeps windows holding >= 1 whole action, plus the clips VSS cuts from them
-# (VSSCutDataset). Trained on the validation videos, tested on the test videos. See data/README.md
-# and tools/data/thumos14/ for the layout and the annotation converter.
+# THUMOS14 with VSGN's two-stream TSN features (RGB || flow, 2048-d, one step per frame, converted
+# from its HDF5 files to tsn_features/{video}.npy as data/README.md shows; feature_rate=None takes
+# num_steps / duration, the video's fps). Windows of 1280 steps every 320 (train and test);
+# training keeps windows holding >= 1 whole action, plus the clips VSS cuts from them
+# (VSSCutDataset). Annotations from tools/data/thumos14/convert_annotations.py: the validation
+# videos are the 'training' subset, the test videos 'testing'.
 data_root = 'data/thumos14'
 ann_file = f'{data_root}/annotations/thumos14.json'
 window_size = 1280
 stitch = dict(type='VideoSelfStitch', stitch_ratio=0.4, gap=30)
 windows = dict(
     ann_file=ann_file,
-    data_prefix=dict(feature=f'{data_root}/features_tsn'),
+    data_prefix=dict(feature=f'{data_root}/tsn_features'),
     feature_rate=None,
     feature_dim=2048,
     window_size=window_size,
@@ -23,7 +24,7 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type='VSSCutDataset', subset='validation', pipeline=train_pipeline, **windows))
+    dataset=dict(type='VSSCutDataset', subset='training', pipeline=train_pipeline, **windows))
 val_dataloader = dict(
     batch_size=32,
     num_workers=4,
