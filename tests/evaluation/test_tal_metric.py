@@ -10,7 +10,7 @@ import torch
 from mmengine.logging import MMLogger
 from mmengine.structures import InstanceData
 
-from mmaction.registry import METRICS
+from mmaction.registry import DATASETS, METRICS
 from mmaction.structures import ActionDataSample
 from vsgt.evaluation import TALDetectionMetric
 from vsgt.evaluation.functional import (ACTIVITYNET_TIOU_THRS, THUMOS14_TIOU_THRS,
@@ -404,3 +404,37 @@ def test_speed_benchmark_runs_on_a_tiny_set(capsys):
     out = capsys.readouterr().out
     assert 'set: 4 videos, 3 classes' in out and 'largest AP difference' in out
     assert 'TALDetectionMetric (soft-NMS, top 200, mAP, AR)' in timings
+
+
+def test_ground_truth_windows_of_the_dataset_score_one(tmp_path):
+    """TALFeatureDataset windows -> window_to_seconds -> TALDetectionMetric, with the GT of each
+    window as its predictions: overlapping windows repeat actions, which the soft-NMS decays
+    below every first copy (scores >= 0.5, decay exp(-1 / 0.5))."""
+    from mmengine.evaluator import Evaluator
+    from mmengine.registry import init_default_scope
+
+    from vsgt.datasets.synthetic_tal import generate_synthetic_tal
+    from vsgt.datasets.tal import window_to_seconds
+    init_default_scope('mmaction')
+    generate_synthetic_tal(str(tmp_path / 'syn'), num_videos=6, seed=0, progress=False)
+    ann_file = str(tmp_path / 'syn' / 'annotations.json')
+    dataset = DATASETS.build(dict(
+        type='TALFeatureDataset', ann_file=ann_file, subset='validation',
+        data_prefix=dict(feature=str(tmp_path / 'syn' / 'features')), feature_rate=7.5,
+        window_size=256, window_stride=64, test_mode=True,
+        pipeline=[dict(type='LoadTALFeature'), dict(type='PackTALInputs')]))
+    evaluator = Evaluator(dict(type='TALDetectionMetric', ann_file=ann_file, subset='validation'))
+    evaluator.dataset_meta = dataset.metainfo
+    rng = np.random.default_rng(0)
+    outputs = []
+    for index in range(len(dataset)):
+        data_sample = dataset[index]['data_samples']
+        gt = data_sample.gt_instances
+        data_sample.pred_instances = InstanceData(
+            segments=window_to_seconds(gt.segments, data_sample.metainfo),
+            scores=torch.from_numpy(rng.uniform(0.5, 1, len(gt.labels))), labels=gt.labels)
+        outputs.append(data_sample)
+    num_gt = len(load_tal_ground_truth(ann_file).label)
+    assert sum(len(sample.pred_instances) for sample in outputs) > num_gt  # duplicates
+    evaluator.process(outputs)
+    assert evaluator.evaluate(len(dataset))['mAP'] == 1.0
