@@ -233,7 +233,7 @@ def test_vis_significance_without_pae_shows_one_row_per_block(capsys, synthetic_
     (plot_curves, ['{log}', '--keys', 'loss', 'acc', '--out', '{tmp}/x.png'],
      "no scalar 'acc' in the logs; they have: loss"),
     (plot_results, ['{tmp}/missing.pkl', '--gt-file', 'gt.pkl', '--out-dir', '{tmp}'],
-     'results file not found'),
+     'missing.pkl not found'),
     (plot_results, ['{log}', '--gt-file', '{gt}', '--out-dir', '{tmp}'], 'not a readable pickle'),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(capsys, synthetic_root, tmp_path, tool, argv,

@@ -13,10 +13,10 @@ AP at ``--iou-thr``) and prints the per-class APs.
 import argparse
 import math
 import os.path as osp
-import pickle
 
 from vsgt.evaluation import FrameMAP
 from vsgt.utils.launch import run_cli
+from vsgt.utils.safe_pickle import safe_load
 from vsgt.visualization.figures import check_colors
 from vsgt.visualization.results import frame_pr_curves, plot_class_ap, plot_pr_curves
 
@@ -40,14 +40,7 @@ def parse_args(argv=None):
 
 def read_results(path):
     """The list of prediction dicts in a ``--dump`` pickle."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'results file not found: {path}')
-    try:
-        with open(path, 'rb') as file:
-            results = pickle.load(file)
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError) as exc:
-        raise ValueError(f'{path}: not a readable pickle ({type(exc).__name__}: {exc})') \
-            from None
+    results = safe_load(path, 'results file')
     if not isinstance(results, list) or not results or \
             not all(isinstance(item, dict) for item in results):
         raise ValueError(f'{path}: expected a non-empty list of prediction dicts (what '

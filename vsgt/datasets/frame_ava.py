@@ -1,7 +1,6 @@
 """AVA-layout dataset over rawframes where a CSV timestamp is a frame number."""
 import os
 import os.path as osp
-import pickle
 from collections import defaultdict
 from typing import Callable, Dict, List, Optional, Set, Union
 
@@ -13,6 +12,8 @@ from mmaction.datasets import AVADataset
 from mmaction.evaluation import read_labelmap
 from mmaction.registry import DATASETS
 from mmaction.utils import ConfigType
+
+from vsgt.utils.safe_pickle import safe_load
 
 _CSV_FIELDS = 'video_id,timestamp,x1,y1,x2,y2,action_id,person_id'
 
@@ -34,16 +35,12 @@ def read_label_ids(label_file: str) -> Set[int]:
 
 
 def load_proposals(proposal_file: str) -> Dict[str, np.ndarray]:
-    """Load and check an AVA proposals pickle ``{"video,%04d": (n, 4|5)}``."""
-    if not osp.isfile(proposal_file):
-        raise FileNotFoundError(f'proposal file {proposal_file} not found')
-    try:
-        with open(proposal_file, 'rb') as file:
-            proposals = pickle.load(file)
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-            ValueError, TypeError) as error:
-        raise ValueError(f'{proposal_file}: not a readable pickle '
-                         f'({type(error).__name__}: {error})') from None
+    """Load and check an AVA proposals pickle ``{"video,%04d": (n, 4|5)}``.
+
+    Only builtin and numpy types are admitted (:func:`vsgt.utils.safe_pickle.safe_load`): the
+    file is refused before any of its content runs.
+    """
+    proposals = safe_load(proposal_file, 'proposal file')
     if not isinstance(proposals, dict):
         raise ValueError(f'{proposal_file}: expected a dict "video_id,'
                          f'timestamp" -> array, got {type(proposals).__name__}')

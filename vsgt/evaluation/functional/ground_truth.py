@@ -8,12 +8,13 @@ rows frame, x1, y1, x2, y2 in pixels]}}``, ``nframes`` ``{video: int}``, ``train
 public UCF101-24 and JHMDB-21 ones) are read too.
 """
 import os.path as osp
-import pickle
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Dict, Sequence, Tuple, Union
 
 import numpy as np
+
+from vsgt.utils.safe_pickle import safe_load
 
 VIDEO_FIELDS = ('gttubes', 'nframes', 'resolution')
 SPLIT_FIELDS = ('train_videos', 'test_videos')
@@ -22,19 +23,13 @@ SPLIT_FIELDS = ('train_videos', 'test_videos')
 def read_act_pickle(path: str, what: str = 'ground-truth file') -> dict:
     """Load a pickled dict (Python 2 pickles too), without checking its content.
 
+    Only builtin and numpy types are admitted (:func:`vsgt.utils.safe_pickle.safe_load`).
+
     Args:
         path: The pickle.
         what: What it is, for the message when it is missing.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{what} {path} not found')
-    try:
-        with open(path, 'rb') as file:
-            data = pickle.load(file, encoding='latin1')
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError,
-            TypeError, IndexError) as error:
-        raise ValueError(f'{path}: not a readable pickle ({type(error).__name__}: {error})'
-                         ) from None
+    data = safe_load(path, what, encoding='latin1')
     if not isinstance(data, dict):
         raise ValueError(f'{path}: expected a dict, got {type(data).__name__}')
     return data
