@@ -1,29 +1,30 @@
 """Test a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--dump results.pkl]``."""
 import argparse
 
-from mmengine.runner import Runner
-
-from vsgt.utils.checkpoint import check_checkpoint_fits, read_state_dict
-from vsgt.utils.launch import add_common_args, clean_failure, load_config, run_cli
+from cli_args import add_common_args
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (and evaluate) a VSGT / mmaction2 model')
     add_common_args(parser)
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--dump', help='write the raw predictions to this pickle (.pkl/.pickle)')
+    parser.add_argument('--dump', help='write the raw predictions to this pickle (.pkl/.pickle; numpy arrays, no tensors)')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.dump is not None and not args.dump.endswith(('.pkl', '.pickle')):
+        raise ValueError(f'--dump must end with .pkl or .pickle, got {args.dump}')
+    from mmengine.runner import Runner
+
+    from vsgt.utils.checkpoint import check_checkpoint_fits, read_state_dict
+    from vsgt.utils.launch import clean_failure, load_config
     cfg = load_config(args)
     weights = read_state_dict(args.checkpoint)
     cfg.load_from = args.checkpoint
     if args.dump is not None:
-        if not args.dump.endswith(('.pkl', '.pickle')):
-            raise ValueError(f'--dump must end with .pkl or .pickle, got {args.dump}')
-        dump_metric = dict(type='DumpResults', out_file_path=args.dump)
+        dump_metric = dict(type='mmaction.DumpNumpyResults', out_file_path=args.dump)
         evaluator = cfg.test_evaluator
         cfg.test_evaluator = ([*evaluator, dump_metric] if isinstance(evaluator, (list, tuple))
                               else [evaluator, dump_metric])
@@ -34,4 +35,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

@@ -2,11 +2,7 @@
 import argparse
 import os.path as osp
 
-import torch
-from mmengine.runner import Runner
-
-from vsgt.utils.launch import (add_common_args, clean_failure, load_config, run_cli,
-                               saved_a_checkpoint)
+from cli_args import add_common_args
 
 
 def parse_args(argv=None):
@@ -27,6 +23,9 @@ def parse_args(argv=None):
 
 
 def build_config(args):
+    import torch
+
+    from vsgt.utils.launch import load_config
     cfg = load_config(args)
     if args.amp:
         if not torch.cuda.is_available():
@@ -48,11 +47,18 @@ def build_config(args):
     if args.deterministic or args.diff_rank_seed:
         cfg.merge_from_dict({'randomness.deterministic': args.deterministic,
                              'randomness.diff_rank_seed': args.diff_rank_seed})
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(hook.get('type') in ('RandomStatesHook', 'mmaction.RandomStatesHook')
+               for hook in hooks):
+        cfg.custom_hooks = [*hooks, dict(type='mmaction.RandomStatesHook')]
     return cfg
 
 
 def main(argv=None):
     args = parse_args(argv)
+    from mmengine.runner import Runner
+
+    from vsgt.utils.launch import clean_failure, saved_a_checkpoint
     cfg = build_config(args)
     with clean_failure(cfg.work_dir, keep_if=saved_a_checkpoint):
         runner = Runner.from_cfg(cfg)
@@ -60,4 +66,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

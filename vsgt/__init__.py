@@ -3,6 +3,6 @@ from . import compat
 
 compat.apply()
 
-from . import datasets, evaluation, models  # noqa: E402,F401  (register modules)
+from . import datasets, engine, evaluation, models  # noqa: E402,F401  (register modules)
 
 __version__ = '0.1.0'

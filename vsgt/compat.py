@@ -3,8 +3,10 @@
 Every fix is small, targets one upstream defect (named in its docstring) and is applied once by
 :func:`apply` when :mod:`vsgt` is imported. Remove a fix when the upstream release carries it.
 """
+import os
 import os.path as osp
 import pickle
+import subprocess
 import sys
 import types
 
@@ -138,6 +140,106 @@ def _cpu_distributed_init():
     utils._init_dist_pytorch = _init_dist_pytorch
 
 
+def _cpu_slurm_init():
+    """mmengine 0.10.7's ``_init_dist_slurm`` needs CUDA.
+
+    Without ``SLURM_LOCALID`` it takes the local rank modulo ``torch.cuda.device_count()``
+    (zero on a CPU node: ``ZeroDivisionError``), and it always calls ``torch.cuda.set_device``
+    (mmengine/dist/utils.py; not reported upstream). Without CUDA, set the same environment
+    variables (local rank from ``SLURM_LOCALID``, else 0) and initialise the process group
+    directly; with CUDA, mmengine's code runs unchanged.
+    """
+    from mmengine.dist import utils
+    original = utils._init_dist_slurm
+    if getattr(original, '_vsgt_patched', False):
+        return
+
+    def _init_dist_slurm(backend, port=None, init_backend='torch', **kwargs):
+        if torch.cuda.is_available() or init_backend != 'torch':
+            return original(backend, port=port, init_backend=init_backend, **kwargs)
+        env = os.environ
+        if 'MASTER_ADDR' not in env:
+            env['MASTER_ADDR'] = subprocess.getoutput(
+                f"scontrol show hostname {env['SLURM_NODELIST']} | head -n1")
+        env['MASTER_PORT'] = str(port) if port is not None else env.get('MASTER_PORT', '29500')
+        env.update(WORLD_SIZE=env['SLURM_NTASKS'], RANK=env['SLURM_PROCID'],
+                   LOCAL_RANK=env.get('SLURM_LOCALID', '0'))
+        torch.distributed.init_process_group(backend=backend, **kwargs)
+
+    _init_dist_slurm._vsgt_patched = True
+    utils._init_dist_slurm = _init_dist_slurm
+
+
+def _atomic_checkpoints():
+    """mmengine 0.10.7 writes a checkpoint in place (``LocalBackend.put`` opens the target).
+
+    A process killed while writing leaves a truncated file under the checkpoint's name, and
+    when that name existed (a re-saved iteration, a ``best`` checkpoint) the good file is lost
+    (mmengine/runner/checkpoint.py ``save_checkpoint``; not reported upstream). Write local
+    checkpoints to a temporary file beside the target and rename it into place, so a file of
+    that name is always a complete checkpoint; other backends are unchanged.
+    """
+    from mmengine.runner import checkpoint, runner
+    original = checkpoint.save_checkpoint
+    if getattr(original, '_vsgt_patched', False):
+        return
+
+    def save_checkpoint(state, filename, file_client_args=None, backend_args=None):
+        if '://' in str(filename) or file_client_args or backend_args:
+            return original(state, filename, file_client_args, backend_args)
+        from vsgt.evaluation.functional.formats import atomic_write
+
+        def write(file):
+            torch.save(state, file)
+            file.flush()
+            os.fsync(file.fileno())
+
+        atomic_write(str(filename), write)
+
+    save_checkpoint._vsgt_patched = True
+    checkpoint.save_checkpoint = runner.save_checkpoint = save_checkpoint
+
+
+def _named_undecodable_frames():
+    """mmaction's ``RawFrameDecode`` passes ``mmcv.imfrombytes``' result on unchecked.
+
+    A corrupt or truncated frame image decodes to None and the transform fails inside OpenCV's
+    ``cvtColor`` with an assertion that names no file (no upstream issue found). When decoding
+    fails, find the first frame of the clip that does not decode and raise one ``ValueError``
+    naming its file, video and frame index; clips that decode run mmaction's code unchanged.
+    """
+    import cv2
+    from mmaction.datasets.transforms.loading import RawFrameDecode
+    original = RawFrameDecode.transform
+    if getattr(original, '_vsgt_patched', False):
+        return
+
+    def frame_files(results):
+        template = results['filename_tmpl']
+        for index in np.asarray(results['frame_inds']).reshape(-1):
+            frame = int(index) + results.get('offset', 0)
+            names = ([template.format(frame)] if results.get('modality', 'RGB') == 'RGB'
+                     else [template.format(axis, frame) for axis in 'xy'])
+            for name in names:
+                yield frame, osp.join(results['frame_dir'], name)
+
+    def transform(self, results):
+        try:
+            return original(self, results)
+        except (cv2.error, AttributeError, TypeError, ValueError, OSError):
+            for frame, path in frame_files(results):
+                data = np.fromfile(path, np.uint8) if osp.isfile(path) else None
+                if data is None or not data.size or \
+                        cv2.imdecode(data, cv2.IMREAD_UNCHANGED) is None:
+                    state = 'is missing' if data is None else 'cannot be decoded'
+                    raise ValueError(f'frame file {path} {state} (video {results["frame_dir"]}, '
+                                     f'frame index {frame})') from None
+            raise
+
+    transform._vsgt_patched = True
+    RawFrameDecode.transform = transform
+
+
 def apply():
     """Apply every fix once (idempotent)."""
     global _applied
@@ -148,4 +250,7 @@ def apply():
     _ava_ap_without_np_nan()
     _allow_mmengine_checkpoints()
     _cpu_distributed_init()
+    _cpu_slurm_init()
+    _atomic_checkpoints()
+    _named_undecodable_frames()
     _applied = True

@@ -1,6 +1,8 @@
 """Bad input to the tools: one clear line naming the culprit, non-zero exit, nothing left behind."""
+import os
 import pickle
 import shutil
+import time
 
 import pytest
 
@@ -98,3 +100,56 @@ def test_checkpoint_of_another_model(project):
                       '--cfg-options', *FAST, cwd=project)
     assert_one_line_error(result, 'other.pth', 'backbone.conv1.conv.weight')
     assert not (project / 'work').exists()
+
+
+def test_proposals_pickle_that_would_run_code(project):
+    class RunsCode:
+        def __reduce__(self):
+            return os.system, (f'touch {project / "PWNED"}', )
+
+    with open(annotations(project) / 'proposals_train.pkl', 'wb') as f:
+        pickle.dump({'video,0001': RunsCode()}, f)
+    result = train(project)
+    assert_one_line_error(result, 'proposals_train.pkl', 'refused', 'posix.system')
+    assert not (project / 'PWNED').exists()
+    assert not (project / 'work').exists()
+
+
+@pytest.mark.parametrize('workers', [0, 2])
+def test_corrupt_frame_image(project, workers):
+    rawframes = project / 'data' / 'synthetic' / 'rawframes'
+    video = sorted(p.name for p in rawframes.iterdir())[0]
+    frames = sorted((rawframes / video).iterdir())
+    for frame in frames:  # whichever frame a clip samples first is broken
+        frame.write_bytes(frame.read_bytes()[:40])
+    result = train(project, f'train_dataloader.num_workers={workers}',
+                   f'train_dataloader.persistent_workers={workers > 0}')
+    assert_one_line_error(result, 'cannot be decoded', video, 'frame index')
+    assert not (project / 'work').exists()
+
+
+def test_config_with_a_syntax_error(project):
+    config = project / 'broken_config.py'
+    config.write_text(f'_base_ = [{SYNTHETIC_CONFIG!r}]\nmodel = dict(\n    type=\n')
+    result = run_tool('train.py', config, '--work-dir', project / 'work', cwd=project)
+    assert_one_line_error(result, 'broken_config.py', 'line 2', 'syntax error')
+    assert not (project / 'work').exists()
+
+
+def test_base_config_with_a_syntax_error(project):
+    (project / 'base.py').write_text('x = (1,\n')
+    config = project / 'child.py'
+    config.write_text("_base_ = ['base.py']\n")
+    result = run_tool('test.py', config, project / 'none.pth', cwd=project)
+    assert_one_line_error(result, 'child.py', 'syntax error')
+
+
+@pytest.mark.parametrize('tool, argv', [('train.py', ['--help']), ('train.py', ['--bogus']),
+                                        ('test.py', ['--help']),
+                                        ('train.py', ['x.py', '--cfg-options', 'noequals'])])
+def test_help_and_wrong_flags_answer_at_once(tool, argv, tmp_path):
+    start = time.perf_counter()
+    result = run_tool(tool, *argv, cwd=tmp_path)
+    assert time.perf_counter() - start < 1.0
+    assert result.returncode == (0 if argv == ['--help'] else 2), result.stderr
+    assert 'usage:' in result.stdout + result.stderr

@@ -1,4 +1,9 @@
-"""Shared logic of ``tools/train.py`` and ``tools/test.py``: config set-up and clean failure."""
+"""Shared logic of the tools: config set-up, clean failure and one-line errors.
+
+``tools/cli_args.py`` defines the arguments of ``tools/train.py`` and ``tools/test.py``.
+"""
+import argparse
+import ast
 import inspect
 import os
 import os.path as osp
@@ -8,6 +13,7 @@ from contextlib import contextmanager
 
 import torch
 from mmengine.config import Config, DictAction
+from mmengine.config.utils import ConfigParsingError
 
 #: Exceptions that come from what the user gave (a path, a config key, a data file): reported
 #: as one line. Anything else is a bug and keeps its traceback.
@@ -15,25 +21,14 @@ USER_ERRORS = (FileNotFoundError, FileExistsError, NotADirectoryError, IsADirect
                KeyError, TypeError, AssertionError)
 
 
-def add_common_args(parser):
-    """Arguments that ``tools/train.py`` and ``tools/test.py`` share (mmaction2's names)."""
-    parser.add_argument('config', help='config file path')
-    parser.add_argument('--work-dir', help='directory for logs, checkpoints and dumps')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, default={},
-        help='override config entries, e.g. train_cfg.max_iters=100 (xxx=yyy pairs)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-
-
 def load_config(args):
     """Read the config, apply ``--cfg-options``/``--work-dir``/``--launcher`` and the runtime."""
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config file not found: {args.config}')
-    cfg = Config.fromfile(args.config)
-    check_option_keys(cfg, args.cfg_options)
-    cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config)
+    options = cfg_options_dict(args.cfg_options)
+    check_option_keys(cfg, options)
+    cfg.merge_from_dict(options)
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -44,6 +39,41 @@ def load_config(args):
     if args.launcher != 'none' and not torch.cuda.is_available():
         _use_cpu_distributed(cfg)
     return cfg
+
+
+def cfg_options_dict(options):
+    """``--cfg-options`` as a dict: mmengine's ``DictAction`` applied to ``KEY=VALUE`` strings."""
+    if isinstance(options, dict):
+        return options
+    namespace = argparse.Namespace()
+    DictAction(option_strings=['--cfg-options'], dest='cfg_options')(None, namespace, options)
+    return getattr(namespace, 'cfg_options', {})
+
+
+def _syntax_error(path, error):
+    line = f', line {error.lineno}' if error.lineno else ''
+    return ValueError(f'config {path}{line}: syntax error: {error.msg}')
+
+
+def read_config(path):
+    """``Config.fromfile`` whose syntax errors name the config file and line.
+
+    mmengine parses configs without their file name, so a syntax error reads ``<unknown>``; the
+    file (and, for an error in a base config, the file that inherits it) is checked here.
+    """
+    with open(path, encoding='utf-8') as file:
+        source = file.read()
+    try:
+        ast.parse(source, filename=path)
+    except SyntaxError as error:
+        raise _syntax_error(path, error) from None
+    try:
+        return Config.fromfile(path)
+    except SyntaxError as error:
+        raise ValueError(f'a base config of {path}: syntax error: {error.msg} (line '
+                         f'{error.lineno})') from None
+    except ConfigParsingError as error:
+        raise ValueError(f'config {path}: {error}') from None
 
 
 def _registry_for(path):
@@ -160,7 +190,11 @@ def run_cli(main, argv=None):
     except USER_ERRORS as exc:
         if os.environ.get('VSGT_DEBUG'):
             raise
-        message = ' '.join(str(exc).split()) or type(exc).__name__
+        text = str(exc)
+        if text.startswith('Caught ') and 'Original Traceback' in text:
+            # Raised in a DataLoader worker: torch prepends the worker's traceback.
+            text = text.strip().splitlines()[-1].partition(': ')[2] or text
+        message = ' '.join(text.split()) or type(exc).__name__
         if isinstance(exc, KeyError) and message.startswith(("'", '"')):
             message = message[1:-1]
         print(f'{prog}: error: {type(exc).__name__}: {message}', file=sys.stderr)
