@@ -10,6 +10,7 @@ custom_imports = dict(
 
 num_classes = 5
 num_segments = 8
+frame_scale = (64, 48)  # (width, height) the 128x96 frames are resized to
 dataset_type = 'CheckedRawframeDataset'
 data_root = 'data/synthetic_rec'
 ann_root = f'{data_root}/annotations'
@@ -17,6 +18,7 @@ ann_root = f'{data_root}/annotations'
 train_pipeline = [
     dict(type='SampleFrames', clip_len=1, frame_interval=1, num_clips=num_segments),
     dict(type='RawFrameDecode'),
+    dict(type='Resize', scale=frame_scale, keep_ratio=False),
     dict(type='FormatShape', input_format='NCHW'),
     dict(type='PackActionInputs')
 ]
@@ -24,6 +26,7 @@ val_pipeline = [
     dict(type='SampleFrames', clip_len=1, frame_interval=1, num_clips=num_segments,
          test_mode=True),
     dict(type='RawFrameDecode'),
+    dict(type='Resize', scale=frame_scale, keep_ratio=False),
     dict(type='FormatShape', input_format='NCHW'),
     dict(type='PackActionInputs')
 ]
