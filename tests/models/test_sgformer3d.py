@@ -271,3 +271,16 @@ def test_default_initialisation():
     assert (linear.bias == 0).all()
     dwconv = model.stages[2].blocks[0].mlp.dwconv.conv
     assert dwconv.weight.std().item() == pytest.approx(math.sqrt(2 / 27), rel=0.1)
+
+
+def test_layer_norm_eps_follow_the_public_sgformer():
+    """ImageNet SG-Former weights were trained with these norms: the stem's closing LayerNorm
+    and the hybrid-scale grid reduction use PyTorch's default eps (1e-5), the blocks' pre-norms
+    and the stages' closing norms 1e-6 (the public model's values)."""
+    model = SGFormer3D(arch='tiny')
+    assert model.stages[0].entry.norm.eps == 1e-5
+    reduce_norms = [m.reduce_norm for m in model.modules() if hasattr(m, 'reduce_norm')]
+    assert reduce_norms and all(norm.eps == 1e-5 for norm in reduce_norms)
+    block_norms = [m for name, m in model.named_modules()
+                   if isinstance(m, torch.nn.LayerNorm) and name.endswith(('norm1', 'norm2'))]
+    assert block_norms and all(norm.eps == 1e-6 for norm in block_norms)

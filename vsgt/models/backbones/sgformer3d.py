@@ -212,7 +212,7 @@ class Stem(nn.Module):
         self.conv2 = ConvNorm3d(hidden, out_channels, (3, 3, 3), strides[1], (1, 1, 1))
         self.conv3 = ConvNorm3d(out_channels, out_channels, (1, 3, 3), strides[2], (0, 1, 1))
         self.act = nn.GELU()
-        self.norm = nn.LayerNorm(out_channels, eps=1e-6)
+        self.norm = nn.LayerNorm(out_channels)  # PyTorch's eps 1e-5, as in the public SG-Former
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.conv3(self.act(self.conv2(self.act(self.conv1(x)))))
@@ -327,7 +327,7 @@ class HybridScaleAttention(_Attention):
         self.q_local = nn.Linear(dim, dim // 2, bias=qkv_bias)
         self.kv_local = nn.Linear(dim, dim, bias=qkv_bias)
         self.reduce = nn.Conv3d(dim, dim, reduction_ratio, stride=reduction_ratio)
-        self.reduce_norm = nn.LayerNorm(dim, eps=1e-6)
+        self.reduce_norm = nn.LayerNorm(dim)  # eps 1e-5, as in the public SG-Former
         self.reduce_act = nn.GELU()
 
     def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
