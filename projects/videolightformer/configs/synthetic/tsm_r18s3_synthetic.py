@@ -5,7 +5,7 @@ _base_ = ['mmaction::_base_/models/tsm_r50.py', '../_base_/synthetic_recognition
 
 model = dict(
     backbone=dict(type='TruncatedResNetTSM', depth=18, num_stages=3, out_indices=(2, ),
-                  pretrained=None, num_segments={{_base_.num_segments}}),
+                  pretrained=None, pretrained2d=False, num_segments={{_base_.num_segments}}),
     cls_head=dict(num_classes={{_base_.num_classes}}, in_channels=256,
                   num_segments={{_base_.num_segments}}, dropout_ratio=0.0,
                   average_clips='prob'))
