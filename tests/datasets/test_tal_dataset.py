@@ -125,6 +125,26 @@ def test_resize_modes(hand_case, tmp_path):
     assert sample['data_samples'].metainfo['num_valid'] == 4
 
 
+def test_subsample_keeps_every_nth_step(hand_case, tmp_path):
+    dataset = TALFeatureDataset(**dict(hand_case, window_size=2), subsample=2, window_stride=1)
+    # Windows of 2 steps of 2 original steps every 2 original steps: [0, 4], [2, 6], ...
+    assert _gt(dataset) == [(0, [[0.5, 1.5]], [0]), (4, [[1.25, 2]], [1]),
+                            (6, [[0.25, 1]], [1])]
+    assert {dataset.get_data_info(i)['scale'] for i in range(len(dataset))} == {2.}
+    sample = dataset[1]
+    np.testing.assert_allclose(sample['inputs'][0], [4, 6])
+    assert sample['data_samples'].metainfo['num_valid'] == 2
+    assert seconds_to_window(np.array([6.5]), sample['data_samples'].metainfo) == [1.25]
+
+    short = dict(hand_case, window_size=2, ann_file=_write(
+        tmp_path / 'short', dict(v2=_video(3., [((0.5, 2.5), 'a')])), dict(v2=_ramp(3))),
+        data_prefix=dict(feature=str(tmp_path / 'short' / 'features')))
+    sample = TALFeatureDataset(**short, subsample=2)[0]
+    np.testing.assert_allclose(sample['inputs'][0], [0, 2])
+    assert sample['data_samples'].metainfo['num_valid'] == 2
+    assert sample['data_samples'].gt_instances.segments.tolist() == [[0.25, 1.25]]
+
+
 def test_window_to_seconds_round_trip_numpy_and_torch():
     meta = dict(window_start=6, scale=2.5, feature_offset=2., feature_rate=7.5, duration=20.)
     segments = np.array([[0., 1.5], [3.25, 10.]])
@@ -330,6 +350,8 @@ def test_malformed_annotation_file(tmp_path):
     (dict(keep_window='all'), 'keep_window must be one of'),
     (dict(feature_rate=0), 'feature_rate must be > 0'),
     (dict(window_size=0), 'window_size must be an int >= 1'),
+    (dict(subsample=0), 'subsample must be an int >= 1, got 0'),
+    (dict(resize='always', subsample=2), "subsample=2 has no effect with resize='always'"),
 ])
 def test_bad_config(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -203,7 +203,9 @@ class TALFeatureDataset(BaseActionDataset):
     Each sample is one window of one video (units in the module docstring). Without ``resize``
     a video of ``N`` steps gives windows of ``window_size`` steps every ``window_stride`` steps,
     the last one ending at the video's end (a video shorter than a window gives one window,
-    zero-padded by :class:`LoadTALFeature`). With ``resize`` a video gives one sample of
+    zero-padded by :class:`LoadTALFeature`); with ``subsample`` ``s`` a window step is every
+    ``s``-th original step (``scale = s``; size and stride count window steps). With ``resize``
+    a video gives one sample of
     ``window_size`` steps, linearly resampled: ``'always'``, or ``'down_only'`` when longer
     (shorter videos are kept native and padded, as VSGN on ActivityNet).
 
@@ -235,6 +237,8 @@ class TALFeatureDataset(BaseActionDataset):
         window_stride: Steps between window starts (without ``resize``), in
             ``1..window_size``. Defaults to ``window_size``.
         resize: None (windows), ``'down_only'`` or ``'always'``.
+        subsample: Keep every ``subsample``-th feature step (without ``resize``), e.g. 3 for
+            AFSD-style windows of 0.4 s steps from 7.5 steps/s features. Defaults to 1.
         keep_window: ``'whole_action'`` keeps only windows holding at least one whole action,
             ``'any'`` keeps all. Defaults to ``'any'`` in ``test_mode``, else ``'whole_action'``.
         test_mode: Test mode (all windows, clipped ground truth).
@@ -255,6 +259,7 @@ class TALFeatureDataset(BaseActionDataset):
                  window_size: int = 128,
                  window_stride: Optional[int] = None,
                  resize: Optional[str] = None,
+                 subsample: int = 1,
                  keep_window: Optional[str] = None,
                  test_mode: bool = False,
                  **kwargs) -> None:
@@ -280,6 +285,11 @@ class TALFeatureDataset(BaseActionDataset):
             raise ValueError(f'resize must be one of {RESIZE_MODES}, got {resize!r}')
         if resize is not None and window_stride is not None:
             raise ValueError(f'window_stride has no effect with resize={resize!r}; drop it')
+        if not isinstance(subsample, int) or subsample < 1:
+            raise ValueError(f'subsample must be an int >= 1, got {subsample!r}')
+        if resize is not None and subsample != 1:
+            raise ValueError(f'subsample={subsample} has no effect with resize={resize!r}; '
+                             'drop it')
         window_stride = window_size if window_stride is None else window_stride
         if not isinstance(window_stride, int) or not 1 <= window_stride <= window_size:
             raise ValueError(f'window_stride must be an int in 1..window_size={window_size}, '
@@ -301,6 +311,7 @@ class TALFeatureDataset(BaseActionDataset):
         self.window_size = window_size
         self.window_stride = window_stride
         self.resize = resize
+        self.subsample = subsample
         self.keep_window = keep_window
         super().__init__(
             ann_file, pipeline, data_prefix=dict(data_prefix), test_mode=test_mode, **kwargs)
@@ -383,7 +394,9 @@ class TALFeatureDataset(BaseActionDataset):
         elif self.resize is not None:
             spans = [(0, 1.)]
         else:
-            spans = [(start, 1.) for start in window_starts(num_steps, size, self.window_stride)]
+            sub = self.subsample
+            spans = [(start, float(sub))
+                     for start in window_starts(num_steps, size * sub, self.window_stride * sub)]
         windows, ever_whole = [], np.zeros(len(steps), bool)
         for start, scale in spans:
             end = start + size * scale
