@@ -13,5 +13,6 @@ def synthetic_root(tmp_path_factory):
     from vsgt.datasets.synthetic import generate_synthetic_dataset
     root = tmp_path_factory.mktemp('project')
     generate_synthetic_dataset(root / 'data' / 'synthetic', num_videos=4, num_frames=24,
-                               key_frame_stride=6, seed=0, progress=False)
+                               key_frame_stride=6, val_key_frame_stride=6, seed=0,
+                               progress=False)
     return root

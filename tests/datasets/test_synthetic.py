@@ -136,8 +136,10 @@ def test_annotation_files_agree(dataset):
         assert {row[0] for row in rows} == set(videos)
         proposals = _load(ann / f'proposals_{split}.pkl')
         assert set(proposals) == {f'{row[0]},{int(row[1]):04d}' for row in rows}
+        key_frames = (3, 7, 11) if split == 'train' else range(1, 13)  # val: every frame
+        assert {int(row[1]) for row in rows} == set(key_frames)
         for row in rows:
-            assert len(row) == 8 and int(row[1]) in (3, 7, 11)
+            assert len(row) == 8
             box = np.array(row[2:6], dtype=float)
             assert (0 <= box).all() and (box <= 1).all()
             tube_boxes = [t[int(row[1]) - 1, 1:] for t in gt['gttubes'][row[0]][int(row[6]) - 1]]
@@ -193,6 +195,8 @@ def test_refuses_to_overwrite_unless_asked(tmp_path):
     (dict(actors_per_video=(2, 9)), 'at most'),
     (dict(val_fraction=1.0), 'val_fraction'),
     (dict(key_frame_stride=0), 'key_frame_stride'),
+    (dict(val_key_frame_stride=13), 'val_key_frame_stride'),
+    (dict(preset='easy'), 'preset'),
     (dict(proposal_jitter=-1.0), 'proposal_jitter'),
     (dict(seed=-1), 'seed'),
     (dict(rawframe_lists=True), 'one actor per video'),
@@ -251,3 +255,68 @@ def test_cli(tmp_path, capsys):
         assert exit_info.value.code == 2
         err = capsys.readouterr().err
         assert err.count('\n') == 1 and 'error:' in err
+
+
+def test_val_key_frame_stride_is_an_option(tmp_path):
+    summary = _generate(tmp_path / 'sparse', val_key_frame_stride=4)
+    rows = (tmp_path / 'sparse' / 'annotations' / 'val.csv').read_text().splitlines()
+    assert {int(row.split(',')[1]) for row in rows} == {3, 7, 11}
+    assert summary['num_val_rows'] == len(rows)
+
+
+HARD = synthetic.SYNTHETIC_PRESETS['hard']
+
+
+def _hard_video(index, seed=0, num_frames=16):
+    return render_synthetic_video(seed, index, num_frames, HARD['frame_size'],
+                                  HARD['actors_per_video'], HARD['style'])
+
+
+def test_hard_preset_is_deterministic_and_crowded():
+    first, again = _hard_video(3), _hard_video(3)
+    assert all(np.array_equal(getattr(first, f), getattr(again, f))
+               for f in ('frames', 'boxes', 'labels', 'actor_map'))
+    counts = [len(_hard_video(i).labels) for i in range(8)]
+    assert min(counts) >= 4 and max(counts) <= 6 and max(counts) > 4
+    mask, _ = actor_sprite(HARD['frame_size'], HARD['style'].actor_height)
+    default_mask, _ = actor_sprite((128, 96))
+    assert mask.shape[0] / 120 < default_mask.shape[0] / 96  # smaller actors
+
+
+def test_hard_preset_boxes_hold_every_actor_pixel_and_some_are_hidden():
+    hidden = 0
+    for index in range(6):
+        video = _hard_video(index, num_frames=24)
+        mask, _ = actor_sprite(HARD['frame_size'], HARD['style'].actor_height)
+        for actor, actor_boxes in enumerate(video.boxes):
+            for frame, (x1, y1, x2, y2) in enumerate(actor_boxes):
+                ys, xs = np.nonzero(video.actor_map[frame] == actor)
+                assert len(xs) and x1 <= xs.min() and xs.max() < x2
+                assert y1 <= ys.min() and ys.max() < y2
+                assert 0 <= x1 < x2 <= 160 and 0 <= y1 < y2 <= 120
+                hidden += mask.sum() - len(xs)
+    assert hidden > 0  # occluders and the frame edge hide parts of actors
+
+
+def test_hard_preset_distractors_jitter_and_drift_change_the_pixels():
+    video = _hard_video(2, num_frames=24)
+    background = video.actor_map < 0
+    # Distractors are drawn in the shirt colour where no actor is.
+    shirt = np.all(np.abs(video.frames.astype(int) - (40, 40, 200)) < 12, axis=-1)
+    assert (shirt & background).sum() > 50
+    # The background is not static: frame differences outside actors are large.
+    change = np.abs(np.diff(video.frames.astype(int), axis=0)).mean(axis=-1)
+    assert change[background[1:]].mean() > 5
+    easy = render_synthetic_video(0, 2, 24)
+    easy_change = np.abs(np.diff(easy.frames.astype(int), axis=0)).mean(axis=-1)
+    assert easy_change[easy.actor_map[1:] < 0].mean() < 5
+
+
+def test_hard_preset_dataset_has_no_distractor_boxes(tmp_path):
+    summary = _generate(tmp_path / 'hard', preset='hard', val_key_frame_stride=4)
+    assert summary['frame_size'] == (160, 120) and summary['preset'] == 'hard'
+    gt = _load(tmp_path / 'hard' / 'annotations' / 'gt.pkl')
+    for video_id, tubes in gt['gttubes'].items():
+        video = _hard_video(int(video_id.split('_')[1]), num_frames=12)
+        assert sum(len(t) for t in tubes.values()) == len(video.labels)
+    assert set(gt['resolution'].values()) == {(120, 160)}

@@ -29,7 +29,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -66,6 +66,38 @@ class SyntheticVideo:
 
 
 @dataclass(frozen=True)
+class SyntheticStyle:
+    """What makes a synthetic clip hard; the defaults give the quickstart set.
+
+    Attributes:
+        actor_height: Actor height as a fraction of the frame height.
+        distractors: (min, max) moving objects per clip that are not persons (no boxes, no
+            proposals): person-sized blobs in the shirt colour that move like the actors.
+        background_drift: Pixels per frame by which the background texture slides.
+        camera_jitter: Largest shift, in pixels, of the whole view from one frame to another.
+        occluders: Static posts drawn in front of everything, hiding parts of the actors (the
+            boxes stay the actors' full extent, as annotators box partly hidden people).
+    """
+
+    actor_height: float = 0.2
+    distractors: Tuple[int, int] = (0, 0)
+    background_drift: float = 0.0
+    camera_jitter: int = 0
+    occluders: int = 0
+
+
+#: ``generate_synthetic_dataset`` presets: the style and the defaults of ``frame_size`` and
+#: ``actors_per_video``. 'hard' is crowded (up to six actors, classes may repeat), with smaller
+#: actors, distractors, a sliding background, camera jitter and occlusion.
+SYNTHETIC_PRESETS = {
+    'default': dict(style=SyntheticStyle(), frame_size=(128, 96), actors_per_video=(2, 3)),
+    'hard': dict(style=SyntheticStyle(actor_height=0.1, distractors=(2, 4),
+                                      background_drift=0.75, camera_jitter=2, occluders=2),
+                 frame_size=(160, 120), actors_per_video=(4, 6)),
+}
+
+
+@dataclass(frozen=True)
 class _Geometry:
     sprite_width: int
     sprite_height: int
@@ -74,10 +106,10 @@ class _Geometry:
     num_lanes: int
 
 
-def _geometry(frame_size: Tuple[int, int]) -> _Geometry:
+def _geometry(frame_size: Tuple[int, int], actor_height: float = 0.2) -> _Geometry:
     """Actor size, vertical motion range and lanes for a frame size."""
     width, height = frame_size
-    sprite_height = max(8, round(0.2 * height))
+    sprite_height = max(8, round(actor_height * height))
     sprite_width = max(4, round(0.5 * sprite_height))
     lift = math.ceil(0.5 * sprite_height)
     lane_height = sprite_height + lift + 2
@@ -85,12 +117,13 @@ def _geometry(frame_size: Tuple[int, int]) -> _Geometry:
                      height // lane_height)
 
 
-def actor_sprite(frame_size: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray]:
+def actor_sprite(frame_size: Tuple[int, int],
+                 actor_height: float = 0.2) -> Tuple[np.ndarray, np.ndarray]:
     """Return the (mask, BGR colours) of the actor drawn in frames of size (W, H).
 
     The mask's bounding box is the whole sprite, so boxes are tight.
     """
-    geometry = _geometry(frame_size)
+    geometry = _geometry(frame_size, actor_height)
     height, width = geometry.sprite_height, geometry.sprite_width
     head = max(3, round(0.35 * height))
     legs = max(2, round(0.3 * height))
@@ -108,8 +141,24 @@ def actor_sprite(frame_size: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray]:
     return in_head | in_shirt | in_legs, colours
 
 
+def distractor_sprite(frame_size: Tuple[int, int],
+                      actor_height: float = 0.2) -> Tuple[np.ndarray, np.ndarray]:
+    """(mask, BGR colours) of a distractor: an actor-sized ellipse in the shirt colour, no head
+    or legs, with a dark rim."""
+    geometry = _geometry(frame_size, actor_height)
+    height, width = geometry.sprite_height, geometry.sprite_width
+    rows, cols = np.mgrid[:height, :width]
+    radius = ((rows - (height - 1) / 2) / (height / 2)) ** 2 + \
+        ((cols - (width - 1) / 2) / (width / 2)) ** 2
+    colours = np.zeros((height, width, 3), np.uint8)
+    colours[:] = _SHIRT_BGR
+    colours[radius > 0.6] = (20, 20, 90)
+    return radius <= 1, colours
+
+
 def _check_render_args(num_frames: int, frame_size: Tuple[int, int],
-                       actors_per_video: Tuple[int, int]) -> None:
+                       actors_per_video: Tuple[int, int],
+                       style: SyntheticStyle = SyntheticStyle()) -> None:
     if not isinstance(num_frames, int) or num_frames < 2:
         raise ValueError(f'num_frames must be an int >= 2, got {num_frames!r}')
     if (len(frame_size) != 2 or not all(isinstance(v, int) for v in frame_size)
@@ -121,7 +170,7 @@ def _check_render_args(num_frames: int, frame_size: Tuple[int, int],
             or not 1 <= actors_per_video[0] <= actors_per_video[1]):
         raise ValueError('actors_per_video must be (min, max) ints with '
                          f'1 <= min <= max, got {actors_per_video!r}')
-    most = min(_geometry(frame_size).num_lanes, len(SYNTHETIC_CLASSES))
+    most = _geometry(frame_size, style.actor_height).num_lanes
     if actors_per_video[1] > most:
         raise ValueError(f'a {frame_size[0]}x{frame_size[1]} frame holds at '
                          f'most {most} actors, got actors_per_video='
@@ -180,46 +229,95 @@ def _background(rng: np.random.Generator, width: int,
     return background.astype(np.float32)
 
 
+def _paste(frame: np.ndarray, owner: np.ndarray, mask: np.ndarray, colours: np.ndarray,
+           x: int, y: int, index: int) -> None:
+    """Draw a sprite with its top-left corner at (x, y), clipped to the frame; mark ``owner``."""
+    height, width = owner.shape
+    x1, y1 = max(x, 0), max(y, 0)
+    x2, y2 = min(x + mask.shape[1], width), min(y + mask.shape[0], height)
+    if x1 >= x2 or y1 >= y2:
+        return
+    visible = mask[y1 - y:y2 - y, x1 - x:x2 - x]
+    frame[y1:y2, x1:x2][visible] = colours[y1 - y:y2 - y, x1 - x:x2 - x][visible]
+    owner[y1:y2, x1:x2][visible] = index
+
+
 def render_synthetic_video(seed: int,
                            video_index: int,
                            num_frames: int = 40,
                            frame_size: Tuple[int, int] = (128, 96),
-                           actors_per_video: Tuple[int, int] = (2, 3)
-                           ) -> SyntheticVideo:
+                           actors_per_video: Tuple[int, int] = (2, 3),
+                           style: SyntheticStyle = SyntheticStyle()) -> SyntheticVideo:
     """Render video ``video_index`` of the dataset generated from ``seed``.
 
-    Actors of one video all have different classes. The video depends only on
-    (seed, video_index, num_frames, frame_size, actors_per_video).
+    Actors of one video have different classes while there are at most as many actors as
+    classes. The video depends only on the arguments. With the default ``style`` boxes are the
+    exact extent of the drawn actor; with occluders or camera jitter they are the actor's full
+    extent (clipped to the frame), of which some pixels may be hidden.
     """
-    _check_render_args(num_frames, frame_size, actors_per_video)
+    _check_render_args(num_frames, frame_size, actors_per_video, style)
     width, height = frame_size
-    geometry = _geometry(frame_size)
+    geometry = _geometry(frame_size, style.actor_height)
     rng = np.random.default_rng([seed, video_index, 0])
+    style_rng = np.random.default_rng([seed, video_index, 2])
     num_actors = int(rng.integers(actors_per_video[0],
                                   actors_per_video[1] + 1))
-    labels = rng.choice(len(SYNTHETIC_CLASSES), num_actors, replace=False)
+    labels = rng.choice(len(SYNTHETIC_CLASSES), num_actors,
+                        replace=num_actors > len(SYNTHETIC_CLASSES))
     lanes = rng.choice(geometry.num_lanes, num_actors, replace=False)
     first_lane_top = (height - geometry.num_lanes * geometry.lane_height) // 2
 
-    frames = _background(rng, width, height) + 3 * rng.standard_normal(
-        (num_frames, height, width, 3), dtype=np.float32)
-    frames = np.clip(np.rint(frames), 0, 255).astype(np.uint8)
+    margin = style.camera_jitter
+    drift = style.background_drift * np.arange(num_frames)
+    background = _background(rng, width + 2 * margin + math.ceil(drift[-1]),
+                             height + 2 * margin)
+    noise = 3 * rng.standard_normal((num_frames, height, width, 3), dtype=np.float32)
+    shifts = style_rng.integers(-margin, margin + 1, (num_frames, 2))
+    frames = np.empty((num_frames, height, width, 3), np.float32)
+    for frame, ((dx, dy), offset) in enumerate(zip(shifts, np.rint(drift).astype(int))):
+        frames[frame] = background[margin + dy:margin + dy + height,
+                                   margin + dx + offset:margin + dx + offset + width]
+    frames = np.clip(np.rint(frames + noise), 0, 255).astype(np.uint8)
     actor_map = np.full((num_frames, height, width), -1, np.int8)
-    mask, colours = actor_sprite(frame_size)
+
+    def lane_ground(lane: int, lane_rng: np.random.Generator) -> int:
+        return first_lane_top + lane * geometry.lane_height + geometry.lift + \
+            int(lane_rng.integers(0, 3))
+
+    scratch = np.full((height, width), -1, np.int8)
+    blob, blob_colours = distractor_sprite(frame_size, style.actor_height)
+    for _ in range(int(style_rng.integers(style.distractors[0], style.distractors[1] + 1))):
+        motion = SYNTHETIC_CLASSES[int(style_rng.integers(len(SYNTHETIC_CLASSES)))]
+        ground = lane_ground(int(style_rng.integers(geometry.num_lanes)), style_rng)
+        xs, ys = _trajectory(style_rng, motion, num_frames, ground, width, geometry)
+        for frame, (x, y) in enumerate(zip(xs - shifts[:, 0], ys - shifts[:, 1])):
+            _paste(frames[frame], scratch, blob, blob_colours, x, y, 0)
+
+    mask, colours = actor_sprite(frame_size, style.actor_height)
     sprite_height, sprite_width = mask.shape
     boxes = np.zeros((num_actors, num_frames, 4), np.int64)
     for actor, (label, lane) in enumerate(zip(labels, lanes)):
-        lane_top = first_lane_top + lane * geometry.lane_height
-        ground = lane_top + geometry.lift + int(rng.integers(0, 3))
+        ground = lane_ground(lane, rng)
         xs, ys = _trajectory(rng, SYNTHETIC_CLASSES[label], num_frames, ground,
                              width, geometry)
+        xs, ys = xs - shifts[:, 0], ys - shifts[:, 1]
         boxes[actor] = np.stack(
-            [xs, ys, xs + sprite_width, ys + sprite_height], axis=1)
+            [np.clip(xs, 0, width), np.clip(ys, 0, height),
+             np.clip(xs + sprite_width, 0, width), np.clip(ys + sprite_height, 0, height)],
+            axis=1)
         for frame, (x, y) in enumerate(zip(xs, ys)):
-            region = (frame, slice(y, y + sprite_height),
-                      slice(x, x + sprite_width))
-            frames[region][mask] = colours[mask]
-            actor_map[region][mask] = actor
+            _paste(frames[frame], actor_map[frame], mask, colours, x, y, actor)
+
+    post_width = max(2, sprite_width // 2)
+    for _ in range(style.occluders):
+        x = int(style_rng.integers(0, width - post_width))
+        top = int(style_rng.integers(0, height - geometry.lane_height))
+        shade = style_rng.uniform(40, 200, 3)
+        for frame, (dx, dy) in enumerate(shifts):
+            region = (frame, slice(max(top - dy, 0), max(top - dy + geometry.lane_height, 0)),
+                      slice(max(x - dx, 0), max(x - dx + post_width, 0)))
+            frames[region] = np.clip(shade, 0, 255).astype(np.uint8)
+            actor_map[region] = -1
     return SyntheticVideo(frames, boxes, labels.astype(np.int64), actor_map)
 
 
@@ -340,10 +438,12 @@ def _move_into_place(staging_dir: Path, out_dir: Path) -> None:
 def generate_synthetic_dataset(out_dir: str,
                                num_videos: int = 16,
                                num_frames: int = 40,
-                               frame_size: Tuple[int, int] = (128, 96),
-                               actors_per_video: Tuple[int, int] = (2, 3),
+                               frame_size: Optional[Tuple[int, int]] = None,
+                               actors_per_video: Optional[Tuple[int, int]] = None,
                                val_fraction: float = 0.25,
                                key_frame_stride: int = 4,
+                               val_key_frame_stride: int = 1,
+                               preset: str = 'default',
                                jittered_proposals: int = 2,
                                proposal_jitter: float = 0.08,
                                false_proposals: int = 1,
@@ -357,12 +457,16 @@ def generate_synthetic_dataset(out_dir: str,
         out_dir: Output directory; must be absent or empty unless ``overwrite``.
         num_videos: Number of videos (>= 2).
         num_frames: Frames per video.
-        frame_size: (width, height) of the frames.
-        actors_per_video: (min, max) number of actors in a video.
+        frame_size: (width, height) of the frames; None: the preset's.
+        actors_per_video: (min, max) number of actors in a video; None: the preset's.
         val_fraction: Fraction of videos in the val split (at least one video
             in each split).
-        key_frame_stride: Annotated key frames are
+        key_frame_stride: Annotated key frames of the train split are
             ``stride // 2 + 1, stride // 2 + 1 + stride, ...``.
+        val_key_frame_stride: The same for the val split; the default 1 annotates (and so
+            evaluates) every frame, as UCF101-24's protocol does, so that detections can be
+            linked into tubes of moving actors.
+        preset: A key of :data:`SYNTHETIC_PRESETS`: ``'default'`` or ``'hard'``.
         jittered_proposals: Jittered copies of each GT box in the proposals.
         proposal_jitter: Std of the jitter of each box corner, relative to the
             box width/height.
@@ -378,13 +482,20 @@ def generate_synthetic_dataset(out_dir: str,
         ``num_frames``, ``frame_size``, ``num_train_rows``, ``num_val_rows``
         and ``files`` (paths of ``rawframes`` and every annotation file).
     """
-    _check_render_args(num_frames, frame_size, actors_per_video)
+    if preset not in SYNTHETIC_PRESETS:
+        raise ValueError(f'preset must be one of {sorted(SYNTHETIC_PRESETS)}, got {preset!r}')
+    style = SYNTHETIC_PRESETS[preset]['style']
+    frame_size = tuple(frame_size or SYNTHETIC_PRESETS[preset]['frame_size'])
+    actors_per_video = tuple(actors_per_video or SYNTHETIC_PRESETS[preset]['actors_per_video'])
+    _check_render_args(num_frames, frame_size, actors_per_video, style)
     if rawframe_lists and tuple(actors_per_video) != (1, 1):
         raise ValueError('rawframe_lists needs one actor per video (actors_per_video=(1, 1)), '
                          f'got {actors_per_video!r}')
     _check_dataset_args(num_videos, val_fraction, key_frame_stride, num_frames,
-                        jittered_proposals, proposal_jitter, false_proposals,
-                        seed)
+                        jittered_proposals, proposal_jitter, false_proposals, seed)
+    if not isinstance(val_key_frame_stride, int) or not 1 <= val_key_frame_stride <= num_frames:
+        raise ValueError(f'val_key_frame_stride must be an int in 1..num_frames, '
+                         f'got {val_key_frame_stride!r}')
     out_dir = Path(out_dir)
     _prepare_out_dir(out_dir, overwrite)
 
@@ -392,8 +503,8 @@ def generate_synthetic_dataset(out_dir: str,
     val_indices = set(
         np.random.default_rng([seed, 1]).permutation(num_videos)[:num_val])
     video_ids = [f'video_{index:04d}' for index in range(num_videos)]
-    key_frames = range(key_frame_stride // 2 + 1, num_frames + 1,
-                       key_frame_stride)
+    key_frames = {split: range(stride // 2 + 1, num_frames + 1, stride) for split, stride in
+                  (('train', key_frame_stride), ('val', val_key_frame_stride))}
     width, height = frame_size
     scale = np.array([width, height, width, height], np.float64)
 
@@ -409,7 +520,7 @@ def generate_synthetic_dataset(out_dir: str,
         for index, video_id in enumerate(video_ids):
             split = 'val' if index in val_indices else 'train'
             video = render_synthetic_video(seed, index, num_frames,
-                                           frame_size, actors_per_video)
+                                           frame_size, actors_per_video, style)
             _write_frames(staging_dir / 'rawframes' / video_id, video.frames)
             frame_numbers = np.arange(1, num_frames + 1, dtype=np.float32)
             tubes = {}
@@ -424,7 +535,7 @@ def generate_synthetic_dataset(out_dir: str,
                 if split == 'val' and label in walks:
                     clip_rows['val_walk'].append(clip_rows[split][-1])
             proposal_rng = np.random.default_rng([seed, index, 1])
-            for frame in key_frames:
+            for frame in key_frames[split]:
                 boxes = video.boxes[:, frame - 1]
                 for actor, (box, label) in enumerate(zip(boxes,
                                                          video.labels)):
@@ -487,6 +598,7 @@ def generate_synthetic_dataset(out_dir: str,
         val_videos=val_videos,
         num_frames=num_frames,
         frame_size=tuple(frame_size),
+        preset=preset,
         num_train_rows=len(rows['train']),
         num_val_rows=len(rows['val']),
         files=files)

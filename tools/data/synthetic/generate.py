@@ -1,7 +1,7 @@
 """Generate the synthetic dataset: ``python tools/data/synthetic/generate.py OUT_DIR [options]``."""
 import argparse
 
-from vsgt.datasets.synthetic import generate_synthetic_dataset
+from vsgt.datasets.synthetic import SYNTHETIC_PRESETS, generate_synthetic_dataset
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -18,13 +18,18 @@ def parse_args(argv=None):
     parser.add_argument('out_dir', help='output directory, e.g. data/synthetic')
     parser.add_argument('--num-videos', type=int, default=16)
     parser.add_argument('--num-frames', type=int, default=40, help='frames per video')
-    parser.add_argument('--frame-size', type=int, nargs=2, default=(128, 96),
-                        metavar=('WIDTH', 'HEIGHT'))
-    parser.add_argument('--actors', type=int, nargs=2, default=(2, 3), metavar=('MIN', 'MAX'),
-                        help='number of actors per video')
+    parser.add_argument('--preset', choices=sorted(SYNTHETIC_PRESETS), default='default',
+                        help="'hard': crowded clips of small actors with distractors, a sliding "
+                        'background, camera jitter and occlusion (README.md)')
+    parser.add_argument('--frame-size', type=int, nargs=2, metavar=('WIDTH', 'HEIGHT'),
+                        help="default: the preset's (128 96; hard: 160 120)")
+    parser.add_argument('--actors', type=int, nargs=2, metavar=('MIN', 'MAX'),
+                        help="number of actors per video; default: the preset's (2 3; hard: 4 6)")
     parser.add_argument('--val-fraction', type=float, default=0.25)
     parser.add_argument('--key-frame-stride', type=int, default=4,
-                        help='annotate every STRIDE-th frame')
+                        help='annotate every STRIDE-th frame of the train split')
+    parser.add_argument('--val-key-frame-stride', type=int, default=1,
+                        help='annotate every STRIDE-th frame of the val split (default: all)')
     parser.add_argument('--jittered-proposals', type=int, default=2,
                         help='jittered copies of each ground-truth box among the proposals')
     parser.add_argument('--proposal-jitter', type=float, default=0.08,
@@ -47,10 +52,12 @@ def main(argv=None):
             args.out_dir,
             num_videos=args.num_videos,
             num_frames=args.num_frames,
-            frame_size=tuple(args.frame_size),
-            actors_per_video=tuple(args.actors),
+            frame_size=args.frame_size and tuple(args.frame_size),
+            actors_per_video=args.actors and tuple(args.actors),
+            preset=args.preset,
             val_fraction=args.val_fraction,
             key_frame_stride=args.key_frame_stride,
+            val_key_frame_stride=args.val_key_frame_stride,
             jittered_proposals=args.jittered_proposals,
             proposal_jitter=args.proposal_jitter,
             false_proposals=args.false_proposals,
