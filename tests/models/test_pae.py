@@ -132,3 +132,26 @@ def test_pae_parameters_learn():
     assert torch.isfinite(model.pae.alpha.grad).all() and model.pae.alpha.grad.ne(0).all()
     for gamma in model.pae.gamma:
         assert torch.isfinite(gamma.grad).all() and gamma.grad.ne(0).any()
+
+
+def test_pae_parts_can_be_switched_off_one_at_a_time():
+    boxes = [torch.tensor([[8.0, 4.0, 40.0, 44.0]])]
+    clips = torch.randn(1, 3, 2, 48, 48)
+    for guidance, enhancement in ((True, False), (False, True)):
+        torch.manual_seed(0)
+        model = SGFormer3D('tiny', with_pae=True, pae_guidance=guidance,
+                           pae_enhancement=enhancement, out_indices=(1, ))
+        with torch.no_grad():
+            if enhancement:  # open the gates so that enhancement shows
+                for gamma in model.pae.gamma:
+                    gamma.fill_(0.5)
+        torch.manual_seed(0)
+        plain = SGFormer3D('tiny', out_indices=(1, ))
+        plain.load_state_dict({k: v for k, v in model.state_dict().items()
+                               if not k.startswith('pae.')})
+        with torch.no_grad():
+            assert not torch.equal(model(clips, person_boxes=boxes), plain(clips))
+        assert (model.pae.gamma is None) == (not enhancement)
+        assert model.pae.alpha.numel() == (2 if guidance else 0)
+    with pytest.raises(ValueError, match='needs pae_guidance or pae_enhancement'):
+        SGFormer3D('tiny', with_pae=True, pae_guidance=False, pae_enhancement=False)

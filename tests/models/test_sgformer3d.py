@@ -284,3 +284,31 @@ def test_layer_norm_eps_follow_the_public_sgformer():
     block_norms = [m for name, m in model.named_modules()
                    if isinstance(m, torch.nn.LayerNorm) and name.endswith(('norm1', 'norm2'))]
     assert block_norms and all(norm.eps == 1e-6 for norm in block_norms)
+
+
+def test_window_attention_replaces_the_self_guided_blocks():
+    torch.manual_seed(0)
+    model = SGFormer3D(arch='tiny', attention='window', out_indices=(0, 1, 2, 3))
+    kinds = [[block.kind for block in stage.blocks] for stage in model.stages]
+    assert all(kind == 'window' for stage in kinds[:3] for kind in stage)
+    assert set(kinds[3]) == {'global'}
+    outs = model(torch.randn(2, 3, 4, 64, 64))
+    reference = SGFormer3D(arch='tiny', out_indices=(0, 1, 2, 3))(torch.randn(2, 3, 4, 64, 64))
+    assert [o.shape for o in outs] == [r.shape for r in reference]
+    # Tokens in different windows of a window block do not see each other: perturbing one far
+    # corner of the input changes the stage-1 output only near it (LePE / MLP convs reach 1 cell).
+    block = model.stages[0].blocks[0].attn
+    grid = (2, 16, 16)
+    dim = model.stages[0].norm.normalized_shape[0]
+    tokens = torch.randn(1, 2 * 16 * 16, dim)
+    changed = tokens.clone().view(1, 2, 16, 16, dim)
+    changed[:, :, -1, -1] += 1
+    with torch.no_grad():
+        delta = block(changed.view(1, -1, dim), grid) - block(tokens, grid)
+    delta = delta.view(1, 2, 16, 16, dim)
+    assert delta[:, :, :7, :7].abs().max() == 0 and delta[:, :, -1, -1].abs().max() > 0
+    with pytest.raises(ValueError, match='pae_guidance=False'):
+        SGFormer3D(arch='tiny', attention='window', with_pae=True)
+    with pytest.raises(ValueError, match="'self_guided' or 'window'"):
+        SGFormer3D(arch='tiny', attention='swin')
+    SGFormer3D(arch='tiny', attention='window', with_pae=True, pae_guidance=False)

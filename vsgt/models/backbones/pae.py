@@ -97,10 +97,14 @@ class PersonAttentionEnhancement(nn.Module):
         strides: spatial stride of each stage's token grid in input pixels.
         guided_stages: whether each stage has significance-guided blocks (gets an ``alpha``).
         guidance_init: initial value of every ``alpha``.
+        enhancement: whether stages enhance person tokens (``gamma``); False leaves only the
+            guidance (an ablation: PAE's two parts are measured apart by
+            ``tools/analysis/benchmark_detectors.py``).
     """
 
     def __init__(self, embed_dims: Sequence[int], strides: Sequence[int],
-                 guided_stages: Sequence[bool], guidance_init: float = 1.0):
+                 guided_stages: Sequence[bool], guidance_init: float = 1.0,
+                 enhancement: bool = True):
         super().__init__()
         if not len(embed_dims) == len(strides) == len(guided_stages):
             raise ValueError('embed_dims, strides and guided_stages need one entry per stage')
@@ -111,7 +115,8 @@ class PersonAttentionEnhancement(nn.Module):
             self.alpha_index.append(count if guided else None)
             count += int(guided)
         self.alpha = nn.Parameter(torch.full((count, ), float(guidance_init)))
-        self.gamma = nn.ParameterList(nn.Parameter(torch.zeros(dim)) for dim in embed_dims)
+        self.gamma = nn.ParameterList(nn.Parameter(torch.zeros(dim)) for dim in embed_dims) \
+            if enhancement else None
 
     def person_masks(self, person_boxes: Optional[Sequence[torch.Tensor]], batch_size: int,
                      grid: Tuple[int, int, int], stage: int,
@@ -128,5 +133,7 @@ class PersonAttentionEnhancement(nn.Module):
 
     def enhance(self, stage: int, tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``x + gamma * (M * x)`` on (B, N, C) tokens with the (B, T, H, W) mask of ``stage``."""
+        if self.gamma is None:
+            return tokens
         mask = mask.reshape(tokens.shape[0], -1, 1).to(tokens.dtype)
         return tokens + self.gamma[stage] * (mask * tokens)

@@ -302,33 +302,8 @@ class _Attention(nn.Module):
         return self.proj_drop(self.proj(x + self.lepe(attn_input, grid)))
 
 
-class HybridScaleAttention(_Attention):
-    """Half the heads attend to a reduced grid, half within 3D windows; yields the significance.
-
-    Args:
-        dim: token width.
-        num_heads: number of heads (even; split into a global and a local half).
-        reduction_ratio: kernel and stride of the Conv3d that reduces the grid for the global half.
-        window_size: (T, H, W) window of the local half, shrunk to the grid where it is smaller.
-        qkv_bias: add a bias to the query/key/value projections.
-        attn_drop: dropout on the attention probabilities.
-        proj_drop: dropout after the output projection.
-    """
-
-    def __init__(self, dim: int, num_heads: int, reduction_ratio: int, window_size: Grid,
-                 qkv_bias: bool = True, attn_drop: float = 0.0, proj_drop: float = 0.0):
-        super().__init__(dim, num_heads, attn_drop, proj_drop)
-        if num_heads % 2:
-            raise ValueError(f'hybrid-scale attention needs an even num_heads, got {num_heads}')
-        self.reduction_ratio = reduction_ratio
-        self.window_size = tuple(window_size)
-        self.q_global = nn.Linear(dim, dim // 2, bias=qkv_bias)
-        self.kv_global = nn.Linear(dim, dim, bias=qkv_bias)
-        self.q_local = nn.Linear(dim, dim // 2, bias=qkv_bias)
-        self.kv_local = nn.Linear(dim, dim, bias=qkv_bias)
-        self.reduce = nn.Conv3d(dim, dim, reduction_ratio, stride=reduction_ratio)
-        self.reduce_norm = nn.LayerNorm(dim)  # eps 1e-5, as in the public SG-Former
-        self.reduce_act = nn.GELU()
+class _WindowedAttention(_Attention):
+    """Attention within non-overlapping 3D windows of ``q_local`` / ``kv_local`` projections."""
 
     def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                 key_mask: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -339,23 +314,6 @@ class HybridScaleAttention(_Attention):
         probs = logits.softmax(dim=-1)
         dropped = F.dropout(probs, self.attn_drop, self.training) if self.attn_drop else probs
         return dropped @ v, probs
-
-    def _global(self, x: torch.Tensor, grid: Grid) -> Tuple[torch.Tensor, torch.Tensor]:
-        batch_size, num_tokens, _ = x.shape
-        ratio = self.reduction_ratio
-        reduced = _pad_grid(x.view(batch_size, *grid, -1), (ratio,) * 3).movedim(-1, 1)
-        reduced = self.reduce(reduced)
-        reduced_grid = reduced.shape[2:]
-        reduced = self.reduce_act(self.reduce_norm(reduced.flatten(2).transpose(1, 2)))
-        q = self._heads(self.q_global(x), 1)[0]
-        k, v = self._heads(self.kv_global(reduced), 2)
-        out, probs = self._attend(q, k, v)
-        with torch.no_grad():
-            received = probs.mean(dim=(1, 2)).view(batch_size, *reduced_grid)
-            for dim in (1, 2, 3):
-                received = received.repeat_interleave(ratio, dim=dim)
-            significance = received[:, :grid[0], :grid[1], :grid[2]]
-        return out.transpose(1, 2).reshape(batch_size, num_tokens, -1), significance
 
     def _local(self, x: torch.Tensor, grid: Grid) -> Tuple[torch.Tensor, torch.Tensor]:
         batch_size, num_tokens, _ = x.shape
@@ -388,6 +346,67 @@ class HybridScaleAttention(_Attention):
         out = out.transpose(1, 2).reshape(batch_size, num_windows, volume, -1)
         out = _window_reverse(out, window, padded_grid)[:, :grid[0], :grid[1], :grid[2]]
         return out.reshape(batch_size, num_tokens, -1), significance
+
+
+class WindowAttention(_WindowedAttention):
+    """Plain multi-head attention within 3D windows (no shift, no significance): the
+    ``attention='window'`` replacement of the hybrid-scale and significance-guided blocks."""
+
+    def __init__(self, dim: int, num_heads: int, window_size: Grid, qkv_bias: bool = True,
+                 attn_drop: float = 0.0, proj_drop: float = 0.0):
+        super().__init__(dim, num_heads, attn_drop, proj_drop)
+        self.window_size = tuple(window_size)
+        self.q_local = nn.Linear(dim, dim, bias=qkv_bias)
+        self.kv_local = nn.Linear(dim, 2 * dim, bias=qkv_bias)
+
+    def forward(self, x: torch.Tensor, grid: Grid) -> torch.Tensor:
+        return self._output(self._local(x, grid)[0], x, grid)
+
+
+class HybridScaleAttention(_WindowedAttention):
+    """Half the heads attend to a reduced grid, half within 3D windows; yields the significance.
+
+    Args:
+        dim: token width.
+        num_heads: number of heads (even; split into a global and a local half).
+        reduction_ratio: kernel and stride of the Conv3d that reduces the grid for the global half.
+        window_size: (T, H, W) window of the local half, shrunk to the grid where it is smaller.
+        qkv_bias: add a bias to the query/key/value projections.
+        attn_drop: dropout on the attention probabilities.
+        proj_drop: dropout after the output projection.
+    """
+
+    def __init__(self, dim: int, num_heads: int, reduction_ratio: int, window_size: Grid,
+                 qkv_bias: bool = True, attn_drop: float = 0.0, proj_drop: float = 0.0):
+        super().__init__(dim, num_heads, attn_drop, proj_drop)
+        if num_heads % 2:
+            raise ValueError(f'hybrid-scale attention needs an even num_heads, got {num_heads}')
+        self.reduction_ratio = reduction_ratio
+        self.window_size = tuple(window_size)
+        self.q_global = nn.Linear(dim, dim // 2, bias=qkv_bias)
+        self.kv_global = nn.Linear(dim, dim, bias=qkv_bias)
+        self.q_local = nn.Linear(dim, dim // 2, bias=qkv_bias)
+        self.kv_local = nn.Linear(dim, dim, bias=qkv_bias)
+        self.reduce = nn.Conv3d(dim, dim, reduction_ratio, stride=reduction_ratio)
+        self.reduce_norm = nn.LayerNorm(dim)  # eps 1e-5, as in the public SG-Former
+        self.reduce_act = nn.GELU()
+
+    def _global(self, x: torch.Tensor, grid: Grid) -> Tuple[torch.Tensor, torch.Tensor]:
+        batch_size, num_tokens, _ = x.shape
+        ratio = self.reduction_ratio
+        reduced = _pad_grid(x.view(batch_size, *grid, -1), (ratio,) * 3).movedim(-1, 1)
+        reduced = self.reduce(reduced)
+        reduced_grid = reduced.shape[2:]
+        reduced = self.reduce_act(self.reduce_norm(reduced.flatten(2).transpose(1, 2)))
+        q = self._heads(self.q_global(x), 1)[0]
+        k, v = self._heads(self.kv_global(reduced), 2)
+        out, probs = self._attend(q, k, v)
+        with torch.no_grad():
+            received = probs.mean(dim=(1, 2)).view(batch_size, *reduced_grid)
+            for dim in (1, 2, 3):
+                received = received.repeat_interleave(ratio, dim=dim)
+            significance = received[:, :grid[0], :grid[1], :grid[2]]
+        return out.transpose(1, 2).reshape(batch_size, num_tokens, -1), significance
 
     def forward(self, x: torch.Tensor, grid: Grid) -> Tuple[torch.Tensor, torch.Tensor]:
         """Attend over (B, N, C) tokens of ``grid``; return the output and the (B, T, H, W)
@@ -477,7 +496,7 @@ class SGFormerBlock(nn.Module):
     Args:
         dim: token width.
         num_heads: number of attention heads.
-        kind: ``'hybrid'``, ``'guided'`` or ``'global'``.
+        kind: ``'hybrid'``, ``'guided'``, ``'global'`` or ``'window'``.
         reduction_ratio: grid reduction of the hybrid-scale global half.
         window_size: window of the hybrid-scale local half.
         token_groups: merge groups of the significance-guided attention.
@@ -503,6 +522,8 @@ class SGFormerBlock(nn.Module):
                                                     attn_drop, drop)
         elif kind == 'global':
             self.attn = GlobalAttention(dim, num_heads, qkv_bias, attn_drop, drop)
+        elif kind == 'window':
+            self.attn = WindowAttention(dim, num_heads, window_size, qkv_bias, attn_drop, drop)
         else:
             raise ValueError(f'unknown block kind {kind!r}')
         self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
@@ -550,6 +571,9 @@ class SGFormer3D(BaseModule):
             reduction ratio 8, 4, 2 to ((fraction, group size), ...) from least to most
             significant.
         window_size: (T, H, W) window of the hybrid-scale local half.
+        attention: ``'self_guided'`` (SG-Former's hybrid-scale and significance-guided blocks)
+            or ``'window'``: every block of stages 1-3 is plain windowed attention instead (same
+            window, no shift, no significance), the ablation that isolates the reallocation.
         mlp_ratio: MLP hidden width over the token width.
         qkv_bias: add a bias to the query/key/value projections.
         drop_rate: dropout after projections and in MLPs.
@@ -563,6 +587,9 @@ class SGFormer3D(BaseModule):
         with_cp: recompute each block in the backward pass (gradient checkpointing).
         with_pae: enable Person Attention Enhancement (see :mod:`.pae`).
         pae_guidance_init: initial guidance weight alpha of Person Attention Enhancement.
+        pae_guidance: PAE raises the significance of person tokens (alpha); needs
+            ``attention='self_guided'``.
+        pae_enhancement: PAE enhances person tokens after each stage (gamma).
         pretrained: checkpoint to load in :meth:`init_weights` (sets a ``Pretrained`` init_cfg).
         init_cfg: mmengine initialisation config, applied by :meth:`init_weights` on top of the
             SG-Former initialisation the weights get at construction.
@@ -579,6 +606,7 @@ class SGFormer3D(BaseModule):
                  stem: str = 'faithful',
                  token_groups: Union[str, Dict[int, TokenGroups]] = 'faithful',
                  window_size: Grid = (8, 7, 7),
+                 attention: str = 'self_guided',
                  mlp_ratio: float = 4.0,
                  qkv_bias: bool = True,
                  drop_rate: float = 0.0,
@@ -589,6 +617,8 @@ class SGFormer3D(BaseModule):
                  with_cp: bool = False,
                  with_pae: bool = False,
                  pae_guidance_init: float = 1.0,
+                 pae_guidance: bool = True,
+                 pae_enhancement: bool = True,
                  pretrained: Optional[str] = None,
                  init_cfg: Optional[Union[Dict, List[Dict]]] = None):
         if pretrained is not None:
@@ -611,6 +641,13 @@ class SGFormer3D(BaseModule):
                 raise ValueError(f'token_groups must be one of {sorted(TOKEN_GROUPS)} or a dict, '
                                  f'got {token_groups!r}')
             token_groups = TOKEN_GROUPS[token_groups]
+        if attention not in ('self_guided', 'window'):
+            raise ValueError(f"attention must be 'self_guided' or 'window', got {attention!r}")
+        if with_pae and pae_guidance and attention == 'window':
+            raise ValueError("PAE's guidance steers the significance, which attention='window' "
+                             'does not compute: set pae_guidance=False')
+        if with_pae and not (pae_guidance or pae_enhancement):
+            raise ValueError('with_pae needs pae_guidance or pae_enhancement')
         self.out_indices = tuple(out_indices)
         if not self.out_indices or any(i not in range(4) for i in self.out_indices):
             raise ValueError(f'out_indices must be a non-empty subset of 0..3, got {out_indices}')
@@ -630,7 +667,8 @@ class SGFormer3D(BaseModule):
             entry = Stem(in_channels, dim, stem) if i == 0 else Downsample(embed_dims[i - 1], dim)
             blocks = []
             for j in range(depth):
-                kind = 'global' if ratio == 1 else ('hybrid' if j % 2 == 0 else 'guided')
+                kind = 'global' if ratio == 1 else 'window' if attention == 'window' else (
+                    'hybrid' if j % 2 == 0 else 'guided')
                 blocks.append(SGFormerBlock(
                     dim, heads, kind, reduction_ratio=ratio, window_size=window_size,
                     token_groups=token_groups.get(ratio), mlp_ratio=mlp_ratio, qkv_bias=qkv_bias,
@@ -642,8 +680,8 @@ class SGFormer3D(BaseModule):
         if with_pae:
             self.pae = PersonAttentionEnhancement(
                 embed_dims[:num_stages], strides=[4 * 2 ** i for i in range(num_stages)],
-                guided_stages=[r > 1 for r in REDUCTION_RATIOS[:num_stages]],
-                guidance_init=pae_guidance_init)
+                guided_stages=[r > 1 and pae_guidance for r in REDUCTION_RATIOS[:num_stages]],
+                guidance_init=pae_guidance_init, enhancement=pae_enhancement)
 
         self.apply(self._init_module)
         self._freeze_stages()
