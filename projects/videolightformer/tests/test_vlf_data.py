@@ -55,6 +55,17 @@ def test_reverse_frames_maps_the_walks_and_keeps_the_rest():
         transform(dict(label=1))
 
 
+def test_reverse_frames_with_a_probability():
+    kept = ReverseFrames(prob=0.)(dict(frame_inds=np.arange(3), label=WALK_LEFT))
+    assert kept['frame_inds'].tolist() == [0, 1, 2] and kept['label'] == WALK_LEFT
+    np.random.seed(0)
+    flipped = [ReverseFrames(prob=0.5)(dict(frame_inds=np.arange(3), label=WALK_LEFT))['label']
+               == WALK_RIGHT for _ in range(200)]
+    assert 70 < sum(flipped) < 130
+    with pytest.raises(ValueError, match='prob'):
+        ReverseFrames(prob=1.5)
+
+
 def test_reversed_clip_is_the_clip_played_backwards(synthetic):
     ann = synthetic / 'annotations' / 'rawframes_train.txt'
     forward, backward = dataset(synthetic, ann), dataset(synthetic, ann, reverse=True)

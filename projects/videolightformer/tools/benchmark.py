@@ -1,0 +1,193 @@
+"""VideoLightFormer against TSN, TSM and VLF without temporal embedding on the synthetic set.
+
+``python projects/videolightformer/tools/benchmark.py OUT_DIR [--num-videos 240] [--iters 300]``
+
+Generates the synthetic recognition set (one actor per video) under ``OUT_DIR/data``, trains the
+four shipped synthetic configs on it with the same data, seed and iterations, and reports for
+each: val top-1, accuracy on the reversal pairs (each val walk clip and its time-reversed copy
+with walk_left <-> walk_right swapped; a model blind to frame order scores at most 0.5), fvcore
+FLOPs and parameters of one clip, and CPU clips/s, the last three also as ratios to TSN. Writes
+``OUT_DIR/results.json`` and ``OUT_DIR/confusion.png`` (val confusion matrices).
+"""
+import argparse
+import copy
+import json
+import os.path as osp
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from vsgt.datasets.synthetic import SYNTHETIC_CLASSES, generate_synthetic_dataset
+from vsgt.evaluation.functional.formats import atomic_write
+from vsgt.testing import ROOT
+from vsgt.utils.flops import count_flops
+
+CONFIG_DIR = osp.join(ROOT, 'projects', 'videolightformer', 'configs', 'synthetic')
+MODELS = (('VLF', 'vlf_r18s3_synthetic.py'), ('TSN', 'tsn_r18s3_synthetic.py'),
+          ('TSM', 'tsm_r18s3_synthetic.py'), ('VLF no temporal PE', 'vlf_r18s3-notpe_synthetic.py'))
+CONFIG_DATA_ROOT = 'data/synthetic_rec'
+
+
+class Recognizer2DForFlops(nn.Module):
+    """A 2D recognizer on one (N, T, C, H, W) clip: backbone and head, as at test time."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, clip: torch.Tensor) -> torch.Tensor:
+        return self.model.extract_feat(clip, stage='head', test_mode=True)[0]
+
+
+def _relocate(node, data_root):
+    """``node`` with every path under the configs' data root moved to ``data_root``."""
+    if isinstance(node, dict):
+        return type(node)({k: _relocate(v, data_root) for k, v in node.items()})
+    if isinstance(node, list):
+        return [_relocate(v, data_root) for v in node]
+    if isinstance(node, str) and node.startswith(CONFIG_DATA_ROOT):
+        return data_root + node[len(CONFIG_DATA_ROOT):]
+    return node
+
+
+def build_config(name, data_root, work_dir, iters, batch_size, seed):
+    cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'reversal_pairs'):
+        cfg[key] = _relocate(cfg[key].to_dict(), data_root)
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[key].update(num_workers=0, persistent_workers=False)
+    cfg.train_dataloader.batch_size = batch_size
+    cfg.train_cfg.max_iters = iters
+    cfg.train_cfg.val_interval = iters + 1  # evaluated below instead
+    warmup, cosine = cfg.param_scheduler
+    warmup.end = cosine.begin = max(1, min(warmup.end, iters // 10))
+    cosine.end = iters
+    cfg.default_hooks.checkpoint.interval = iters
+    cfg.randomness = dict(seed=seed)
+    cfg.work_dir = work_dir
+    cfg.launcher = 'none'
+    return cfg
+
+
+def predictions(model, dataset_cfg, batch_size=8):
+    """(labels, predicted labels) of ``model`` on the dataset built from ``dataset_cfg``."""
+    loader = Runner.build_dataloader(dict(
+        dataset=dataset_cfg, batch_size=batch_size, num_workers=0,
+        sampler=dict(type='DefaultSampler', shuffle=False),
+        collate_fn=dict(type='pseudo_collate')))
+    labels, predicted = [], []
+    model.eval()
+    with torch.no_grad():
+        for batch in loader:
+            for sample in model.test_step(batch):
+                labels.append(int(sample.gt_label))
+                predicted.append(int(sample.pred_score.argmax()))
+    return np.array(labels), np.array(predicted)
+
+
+def clips_per_second(model, clip, repeats):
+    """Inference throughput of one clip at a time (backbone and head), after a warm-up run."""
+    wrapped = Recognizer2DForFlops(model).eval()
+    with torch.no_grad():
+        wrapped(clip)
+        start = time.perf_counter()
+        for _ in range(repeats):
+            wrapped(clip)
+    return repeats / (time.perf_counter() - start)
+
+
+def run_model(label, name, args, data_root):
+    cfg = build_config(name, data_root, osp.join(args.out_dir, 'work_dirs', name[:-3]),
+                       args.iters, args.batch_size, args.seed)
+    runner = Runner.from_cfg(cfg)
+    start = time.perf_counter()
+    runner.train()
+    train_s = time.perf_counter() - start
+    model = runner.model
+    val_labels, val_predicted = predictions(model, cfg.val_dataloader.dataset)
+    pair_labels, pair_predicted = predictions(model, cfg.reversal_pairs)
+    num_classes = len(SYNTHETIC_CLASSES)
+    confusion = np.zeros((num_classes, num_classes), np.int64)
+    np.add.at(confusion, (val_labels, val_predicted), 1)
+
+    width, height = cfg.frame_scale
+    clip = torch.randn(1, cfg.num_segments, 3, height, width)
+    flops, _ = count_flops(Recognizer2DForFlops(model), clip)
+    return dict(
+        model=label, config=name, train_s=round(train_s, 1),
+        top1=float((val_labels == val_predicted).mean()),
+        reversal_pair_acc=float((pair_labels == pair_predicted).mean()),
+        num_val=len(val_labels), num_pairs=len(pair_labels) // 2,
+        gflops=flops / 1e9, params_m=sum(p.numel() for p in model.parameters()) / 1e6,
+        clips_per_s=clips_per_second(model, clip, args.speed_repeats),
+        confusion=confusion.tolist())
+
+
+def plot_confusions(results, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    figure, axes = plt.subplots(1, len(results), figsize=(4 * len(results), 4))
+    for axis, result in zip(np.atleast_1d(axes), results):
+        matrix = np.array(result['confusion'])
+        axis.imshow(matrix, cmap='Blues')
+        for (row, col), count in np.ndenumerate(matrix):
+            axis.text(col, row, count, ha='center', va='center', fontsize=8)
+        axis.set_xticks(range(len(SYNTHETIC_CLASSES)), SYNTHETIC_CLASSES, rotation=45)
+        axis.set_yticks(range(len(SYNTHETIC_CLASSES)), SYNTHETIC_CLASSES)
+        axis.set_xlabel('predicted')
+        axis.set_title(f"{result['model']}: top-1 {result['top1']:.3f}")
+    axes[0].set_ylabel('true')
+    figure.tight_layout()
+    atomic_write(path, lambda file: figure.savefig(file, format='png', dpi=100))
+    plt.close(figure)
+
+
+def table(results):
+    base = next(r for r in results if r['model'] == 'TSN')
+    lines = ['| model | top-1 | reversal pairs | GFLOPs (x TSN) | params M (x TSN) | '
+             'CPU clips/s (x TSN) | train s |', '|---|---|---|---|---|---|---|']
+    for r in results:
+        lines.append(
+            f"| {r['model']} | {r['top1']:.3f} | {r['reversal_pair_acc']:.3f} | "
+            f"{r['gflops']:.3f} ({r['gflops'] / base['gflops']:.3f}) | "
+            f"{r['params_m']:.2f} ({r['params_m'] / base['params_m']:.3f}) | "
+            f"{r['clips_per_s']:.1f} ({r['clips_per_s'] / base['clips_per_s']:.2f}) | "
+            f"{r['train_s']:.0f} |")
+    return '\n'.join(lines)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('out_dir', help='directory for the data, work dirs and results')
+    parser.add_argument('--num-videos', type=int, default=240)
+    parser.add_argument('--iters', type=int, default=300, help='training iterations per model')
+    parser.add_argument('--batch-size', type=int, default=8)
+    parser.add_argument('--seed', type=int, default=0, help='data and training seed')
+    parser.add_argument('--speed-repeats', type=int, default=20)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    data_root = osp.join(osp.abspath(args.out_dir), 'data', 'synthetic_rec')
+    if not osp.isdir(data_root):
+        generate_synthetic_dataset(data_root, num_videos=args.num_videos,
+                                   actors_per_video=(1, 1), rawframe_lists=True,
+                                   seed=args.seed)
+    results = [run_model(label, name, args, data_root) for label, name in MODELS]
+    summary = dict(args=vars(copy.copy(args)), results=results)
+    atomic_write(osp.join(args.out_dir, 'results.json'),
+                 lambda file: json.dump(summary, file, indent=1), binary=False)
+    plot_confusions(results, osp.join(args.out_dir, 'confusion.png'))
+    print(table(results))
+    for r in results:
+        print(f"{r['model']}: {r['num_val']} val clips, {r['num_pairs']} reversal pairs")
+
+
+if __name__ == '__main__':
+    main()
