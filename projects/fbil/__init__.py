@@ -1,0 +1,1 @@
+"""FBIL project (package ``projects.fbil.fbil``)."""
