@@ -1,0 +1,1 @@
+"""GAF: generative attention on feature semantics for temporal action detection (on AFSD)."""

@@ -1,0 +1,412 @@
+"""AFSD (Lin et al., CVPR 2021) on pre-extracted features: pyramid, anchor-free coarse head,
+saliency-based boundary pooling refinement, frame-level start/end branch, losses, inference."""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmaction.registry import MODELS
+from mmengine.model import BaseModel
+from mmengine.structures import InstanceData
+
+from vsgt.datasets.tal import window_to_seconds
+from .pooling import boundary_max_pool, max_sparse_table
+
+Outputs = Dict[str, torch.Tensor]
+
+
+def conv_gn_relu(in_channels: int, out_channels: int, kernel_size: int = 1, stride: int = 1,
+                 groups: int = 32) -> nn.Sequential:
+    """Conv1d (same padding) + GroupNorm + ReLU, AFSD's ``Unit1D`` block."""
+    return nn.Sequential(
+        nn.Conv1d(in_channels, out_channels, kernel_size, stride, padding=kernel_size // 2),
+        nn.GroupNorm(groups, out_channels), nn.ReLU(inplace=True))
+
+
+def boundary_regions(segments: torch.Tensor, unit: float, offset: float = -0.5) -> torch.Tensor:
+    """AFSD's start and end ranges of segments, ``(..., 2)`` in window steps -> ``(..., 4)`` in
+    the index coordinates of a feature whose index ``i`` sits at window step
+    ``(i - offset) / unit``: ``[s - w / 10, s + w / 4]`` and ``[e - w / 4, e + w / 10]``
+    (``w = e - s``), each side at least one index."""
+    start, end = segments[..., 0] * unit + offset, segments[..., 1] * unit + offset
+    width = end - start
+    inner, outer = (width / 4).clamp(min=1), (width / 10).clamp(min=1)
+    return torch.stack([start - outer, start + inner, end - inner, end + outer], dim=-1)
+
+
+class ProposalBranch(nn.Module):
+    """Saliency-based refinement features of one head (localisation or classification).
+
+    Boundary max pooling of the level features (a 1x1 to ``2 x channels``: half pooled over the
+    start ranges, half over the end ranges) and of the frame-level features, concatenated with
+    a 1x1 of the point feature, then a 1x1 back to ``channels``.
+    """
+
+    def __init__(self, channels: int, frame_channels: int, groups: int = 32):
+        super().__init__()
+        self.point = conv_gn_relu(channels, channels, groups=groups)
+        self.boundary = conv_gn_relu(channels, 2 * channels, groups=groups)
+        self.frame = conv_gn_relu(frame_channels, channels, groups=groups)
+        self.fuse = conv_gn_relu(4 * channels, channels, groups=groups)
+
+    def forward(self, feature: torch.Tensor, frame_feature: torch.Tensor,
+                regions: torch.Tensor, frame_regions: torch.Tensor,
+                frame_table: Optional[Tuple[torch.Tensor, torch.Tensor]] = None
+                ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Refinement features ``(B, channels, t)`` and the pre-pooling boundary features
+        ``(B, 2 x channels, t)`` (start half, end half); ``frame_table`` is
+        ``max_sparse_table(frame_feature)`` when shared."""
+        boundary = self.boundary(feature)
+        pooled = boundary_max_pool(boundary, regions)
+        frame = self.frame(boundary_max_pool(frame_feature, frame_regions, frame_table))
+        return self.fuse(torch.cat([frame, pooled, self.point(feature)], dim=1)), boundary
+
+
+def assign_priors(centres: torch.Tensor, gt_segments: torch.Tensor) -> torch.Tensor:
+    """Index of the ground truth each prior belongs to, -1 for background: the segment
+    containing the prior's centre (ends included), the shortest when several do."""
+    if len(gt_segments) == 0:
+        return centres.new_full(centres.shape, -1, dtype=torch.long)
+    inside = (centres[:, None] >= gt_segments[None, :, 0]) & \
+        (centres[:, None] <= gt_segments[None, :, 1])
+    lengths = (gt_segments[:, 1] - gt_segments[:, 0])[None].expand(len(centres), -1)
+    lengths = torch.where(inside, lengths, torch.full_like(lengths, float('inf')))
+    shortest, index = lengths.min(1)
+    return torch.where(torch.isfinite(shortest), index, torch.full_like(index, -1))
+
+
+def segment_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Element-wise tIoU of ``(n, 2)`` segments."""
+    inter = (torch.minimum(a[:, 1], b[:, 1]) - torch.maximum(a[:, 0], b[:, 0])).clamp(min=0)
+    union = (a[:, 1] - a[:, 0]) + (b[:, 1] - b[:, 0]) - inter
+    return inter / union.clamp(min=1e-6)
+
+
+def giou_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Element-wise ``1 - GIoU`` of ``(n, 2)`` segments."""
+    hull = torch.maximum(pred[:, 1], target[:, 1]) - torch.minimum(pred[:, 0], target[:, 0])
+    inter = (torch.minimum(pred[:, 1], target[:, 1]) -
+             torch.maximum(pred[:, 0], target[:, 0])).clamp(min=0)
+    union = (pred[:, 1] - pred[:, 0]) + (target[:, 1] - target[:, 0]) - inter
+    iou = inter / union.clamp(min=1e-6)
+    return 1 - iou + (hull - union) / hull.clamp(min=1e-6)
+
+
+def softmax_focal_loss(logits: torch.Tensor, targets: torch.Tensor, gamma: float = 2.,
+                       alpha: float = 0.25) -> torch.Tensor:
+    """AFSD's softmax focal loss, summed: ``-a_t (1 - p_t)^gamma log p_t``, ``a_t = alpha`` for
+    background (target 0) and ``1 - alpha`` for the classes."""
+    log_p = F.log_softmax(logits, -1).gather(1, targets[:, None])[:, 0]
+    weight = torch.where(targets == 0, alpha, 1 - alpha)
+    return -(weight * (1 - log_p.exp())**gamma * log_p).sum()
+
+
+def boundary_labels(gt_segments: torch.Tensor, num_frames: int, frame_ratio: int
+                    ) -> torch.Tensor:
+    """``(2, num_frames)`` start / end labels of the frame-level branch: 1 on the frames within
+    ``max(L / 10, 2) / 2`` frames of a boundary (``L`` the action's length in frames)."""
+    labels = gt_segments.new_zeros(2, num_frames)
+    frames = torch.arange(num_frames, device=gt_segments.device, dtype=gt_segments.dtype)
+    for start, end in (gt_segments * frame_ratio - 0.5).tolist():
+        radius = max((end - start) / 10, 2.) / 2
+        for row, centre in enumerate((start, end)):
+            near = (frames >= round(centre - radius)) & (frames <= round(centre + radius))
+            labels[row, near] = 1.
+    return labels
+
+
+@MODELS.register_module()
+class AFSDLocalizer(BaseModel):
+    """AFSD, the anchor-free saliency-based detector, on a window of features.
+
+    ``(B, C, T)`` features (optionally the channels ``input_range`` only) -> level 0, a 1x1
+    conv, and ``num_levels - 1`` stride-2 convs: priors at the centres of the ``T / 2^l``
+    positions of every level. The frame-level branch upsamples level 0 ``frame_ratio`` times
+    (AFSD's frames; 4 with features one per four frames) and holds start and end features
+    (halves). Coarse head: shared towers, per prior two distances ``stride x exp(s_l x)`` and
+    ``num_classes + 1`` logits (0 = background). Refinement: :class:`ProposalBranch` pooled
+    over the coarse segment's boundary ranges -> offsets in units of half the coarse width,
+    logits, an IoU-quality logit.
+
+    Losses (AFSD's command line: ``lw`` localisation, ``cw`` classification weights, ``piou``
+    the coarse tIoU for a refined positive): coarse GIoU x ``lw`` and softmax focal x ``cw``
+    (per positive prior); refined L1 x ``lw`` and focal x ``cw`` on the priors whose coarse
+    segment reaches ``piou`` with their ground truth (per such prior); quality BCE to the
+    refined tIoU x ``cw``; start/end BCE of the frame-level branch (tanh-mean of the half's
+    channels) plus ``prop_boundary_weight`` x the same on the level-0 boundary features of both
+    refinement branches. Priors centred in the padding after ``num_valid`` steps are ignored.
+
+    Inference: score ``mean(softmax coarse, softmax refined) x sigmoid(quality)`` per class,
+    refined segments, candidates above ``score_thr``, the ``max_per_window`` best, mapped to
+    seconds (the metric merges windows and runs the per-class Gaussian soft-NMS).
+
+    Args:
+        in_channels: feature width (of ``input_range`` when given).
+        window_size: ``T``, a multiple of ``2^(num_levels - 1)``.
+        num_classes: action classes.
+        channels: pyramid and head width (AFSD: 512).
+        num_levels: pyramid levels (AFSD: 6, on 64 steps).
+        frame_ratio: frame-level steps per window step.
+        frame_channels: frame-level width (halves: start, end).
+        input_range: ``(start, stop)`` channels of the input to use (e.g. the RGB half).
+        lw, cw, piou: AFSD's loss weights and refinement tIoU.
+        boundary_weight, prop_boundary_weight: weights of the start/end losses.
+        focal_gamma, focal_alpha: the focal loss (``alpha`` is the background's weight).
+        norm_groups: GroupNorm groups.
+        test_cfg: ``score_thr``, ``max_per_window``.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 window_size: int,
+                 num_classes: int,
+                 channels: int = 512,
+                 num_levels: int = 6,
+                 frame_ratio: int = 4,
+                 frame_channels: int = 512,
+                 input_range: Optional[Sequence[int]] = None,
+                 lw: float = 10.,
+                 cw: float = 1.,
+                 piou: float = 0.5,
+                 boundary_weight: float = 1.,
+                 prop_boundary_weight: float = 0.1,
+                 focal_gamma: float = 2.,
+                 focal_alpha: float = 0.25,
+                 norm_groups: int = 32,
+                 test_cfg: Optional[Dict] = None,
+                 data_preprocessor: Optional[Dict] = None,
+                 init_cfg: Optional[Dict] = None):
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if window_size % 2**(num_levels - 1):
+            raise ValueError(f'window_size {window_size} must be a multiple of '
+                             f'2^(num_levels - 1) = {2**(num_levels - 1)}')
+        if input_range is not None and input_range[1] - input_range[0] != in_channels:
+            raise ValueError(f'input_range {tuple(input_range)} holds '
+                             f'{input_range[1] - input_range[0]} channels, in_channels is '
+                             f'{in_channels}')
+        self.in_channels, self.window_size, self.num_classes = in_channels, window_size, \
+            num_classes
+        self.input_range = None if input_range is None else tuple(input_range)
+        self.num_levels, self.frame_ratio = num_levels, frame_ratio
+        self.lw, self.cw, self.piou = lw, cw, piou
+        self.boundary_weight, self.prop_boundary_weight = boundary_weight, prop_boundary_weight
+        self.focal_gamma, self.focal_alpha = focal_gamma, focal_alpha
+        self.test_cfg = dict(dict(score_thr=0.01, max_per_window=1000), **(test_cfg or {}))
+        groups = norm_groups
+        self.stem = conv_gn_relu(in_channels, channels, groups=groups)
+        self.downsample = nn.ModuleList(
+            conv_gn_relu(channels, channels, 3, 2, groups) for _ in range(num_levels - 1))
+        self.frame_branch = nn.Sequential(
+            conv_gn_relu(channels, frame_channels, 3, groups=groups),
+            conv_gn_relu(frame_channels, frame_channels, 3, groups=groups),
+            conv_gn_relu(frame_channels, frame_channels, groups=groups))
+        self.loc_tower = nn.Sequential(*(conv_gn_relu(channels, channels, 3, groups=groups)
+                                         for _ in range(2)))
+        self.conf_tower = nn.Sequential(*(conv_gn_relu(channels, channels, 3, groups=groups)
+                                          for _ in range(2)))
+        self.loc_head = nn.Conv1d(channels, 2, 3, padding=1)
+        self.conf_head = nn.Conv1d(channels, num_classes + 1, 3, padding=1)
+        self.loc_scales = nn.Parameter(torch.ones(num_levels))
+        self.loc_branch = ProposalBranch(channels, frame_channels, groups)
+        self.conf_branch = ProposalBranch(channels, frame_channels, groups)
+        self.prop_loc_head = nn.Conv1d(channels, 2, 1)
+        self.prop_conf_head = nn.Conv1d(channels, num_classes + 1, 1)
+        self.quality_head = nn.Conv1d(channels, 1, 1)
+        strides = [2**level for level in range(num_levels)]
+        self.register_buffer('prior_centres', torch.cat([
+            (torch.arange(window_size // stride) + 0.5) * stride for stride in strides]),
+            persistent=False)
+        self.register_buffer('prior_strides', torch.cat([
+            torch.full((window_size // stride, ), float(stride)) for stride in strides]),
+            persistent=False)
+
+    # ---------------------------------------------------------------- forward
+    def select_inputs(self, inputs: Union[torch.Tensor, List[torch.Tensor]]) -> torch.Tensor:
+        """Stack the windows, keep ``input_range``, check the shape."""
+        if isinstance(inputs, (list, tuple)):
+            inputs = torch.stack(inputs)
+        if self.input_range is not None:
+            inputs = inputs[:, self.input_range[0]:self.input_range[1]]
+        if inputs.shape[1:] != (self.in_channels, self.window_size):
+            raise ValueError(f'{type(self).__name__} expects windows of {self.in_channels} '
+                             f'channels x {self.window_size} steps, got {tuple(inputs.shape[1:])}')
+        return inputs
+
+    def detect(self, x: torch.Tensor) -> Outputs:
+        """Raw outputs on ``(B, C, T)`` features: ``distances`` ``(B, N, 2)`` (window steps
+        from the prior centre), ``logits`` ``(B, N, K + 1)``, ``offsets`` ``(B, N, 2)`` (units of
+        half the coarse width), ``prop_logits`` ``(B, N, K + 1)``, ``quality`` ``(B, N)``, the
+        frame-level ``start`` / ``end`` probabilities ``(B, T x frame_ratio)`` and
+        ``prop_start`` / ``prop_end`` ``(2, B, T)`` (loc and conf branches, level 0)."""
+        levels = [self.stem(x)]
+        for layer in self.downsample:
+            levels.append(layer(levels[-1]))
+        frame = self.frame_branch(F.interpolate(levels[0], scale_factor=self.frame_ratio))
+        frame_table = max_sparse_table(frame)
+        outputs = {key: [] for key in ('distances', 'logits', 'offsets', 'prop_logits',
+                                       'quality')}
+        for level, feature in enumerate(levels):
+            stride = 2**level
+            loc, conf = self.loc_tower(feature), self.conf_tower(feature)
+            distances = stride * torch.exp(self.loc_scales[level] * self.loc_head(loc))
+            distances = distances.transpose(1, 2)  # (B, t, 2)
+            centres = (torch.arange(feature.shape[-1], device=x.device) + 0.5) * stride
+            with torch.no_grad():
+                coarse = torch.stack([centres - distances[..., 0],
+                                      centres + distances[..., 1]], -1)
+                regions = boundary_regions(coarse, 1 / stride)
+                frame_regions = boundary_regions(coarse, float(self.frame_ratio))
+            loc_feature, loc_boundary = self.loc_branch(loc, frame, regions, frame_regions,
+                                                        frame_table)
+            conf_feature, conf_boundary = self.conf_branch(conf, frame, regions, frame_regions,
+                                                           frame_table)
+            if level == 0:
+                half = loc_boundary.shape[1] // 2
+                boundaries = torch.stack([loc_boundary, conf_boundary])
+                outputs['prop_start'] = torch.tanh(boundaries[:, :, :half]).mean(2)
+                outputs['prop_end'] = torch.tanh(boundaries[:, :, half:]).mean(2)
+            outputs['distances'].append(distances)
+            outputs['logits'].append(self.conf_head(conf).transpose(1, 2))
+            outputs['offsets'].append(self.prop_loc_head(loc_feature).transpose(1, 2))
+            outputs['prop_logits'].append(self.prop_conf_head(conf_feature).transpose(1, 2))
+            outputs['quality'].append(self.quality_head(loc_feature)[:, 0])
+        outputs = {key: torch.cat(value, 1) if isinstance(value, list) else value
+                   for key, value in outputs.items()}
+        half = frame.shape[1] // 2
+        outputs['start'] = torch.tanh(frame[:, :half]).mean(1)
+        outputs['end'] = torch.tanh(frame[:, half:]).mean(1)
+        return outputs
+
+    def forward(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
+                data_samples: Optional[List] = None, mode: str = 'tensor'):
+        """``mode='loss'``: dict of losses; ``'predict'``: data samples with ``pred_instances``
+        (seconds of the whole video); ``'tensor'``: the raw outputs (:meth:`detect`)."""
+        outputs = self.detect(self.select_inputs(inputs))
+        if mode == 'tensor':
+            return outputs
+        if mode == 'loss':
+            return self.loss(outputs, data_samples)
+        if mode == 'predict':
+            return self.predict(outputs, data_samples)
+        raise ValueError(f"mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
+
+    def decode(self, outputs: Outputs) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Coarse and refined segments ``(B, N, 2)`` in window steps."""
+        distances = outputs['distances']
+        width = distances.sum(-1, keepdim=True)
+        refined = distances.detach() + 0.5 * width.detach() * outputs['offsets']
+        centres = self.prior_centres[:, None]
+        sides = torch.tensor([-1., 1.], device=distances.device)
+        return centres + sides * distances, centres + sides * refined
+
+    # ---------------------------------------------------------------- losses
+    def loss(self, outputs: Outputs, data_samples: List) -> Dict[str, torch.Tensor]:
+        """AFSD's losses against the ground truth of ``data_samples``."""
+        targets = [(sample.gt_instances.segments.to(outputs['distances']).reshape(-1, 2),
+                    sample.gt_instances.labels.to(outputs['distances'].device).long())
+                   for sample in data_samples]
+        return self.detection_loss(outputs, targets, self._valid_steps(data_samples))
+
+    def _valid_steps(self, data_samples: List) -> List[int]:
+        return [int(sample.metainfo.get('num_valid', self.window_size))
+                for sample in data_samples]
+
+    def detection_loss(self, outputs: Outputs, targets: List[Tuple[torch.Tensor, torch.Tensor]],
+                       num_valid: List[int], boundary: bool = True) -> Dict[str, torch.Tensor]:
+        """Losses for ``targets``, per window ``(segments (k, 2) window steps, labels (k,))``.
+
+        A label ``-1`` marks a background segment: its priors say background and, as AFSD's
+        losses regress the positives only, regress nothing; they count in the normalisation.
+        ``boundary=False`` leaves out the start/end losses."""
+        coarse, refined = self.decode(outputs)
+        parts = {key: [] for key in ('loc', 'prop_loc', 'quality', 'valid', 'cls_targets',
+                                     'prop_targets')}
+        num_pos = num_prop_pos = 0
+        for b, (gt, labels) in enumerate(targets):
+            valid = self.prior_centres < num_valid[b]
+            matched = assign_priors(self.prior_centres, gt)
+            matched[~valid] = -1
+            matched_any = matched >= 0
+            positive = matched_any & (labels[matched.clamp(min=0)] >= 0)
+            target = gt[matched[positive]]
+            label = labels[matched[positive]] + 1
+            parts['loc'].append(giou_loss(coarse[b, positive], target))
+            iou = segment_iou(coarse[b, positive].detach(), target)
+            refine = iou >= self.piou
+            width = (coarse[b, positive, 1] - coarse[b, positive, 0]).detach()[:, None]
+            offset_target = (torch.stack([
+                coarse[b, positive, 0].detach() - target[:, 0],
+                target[:, 1] - coarse[b, positive, 1].detach()], -1)) / (0.5 * width)
+            parts['prop_loc'].append(
+                (outputs['offsets'][b, positive][refine] - offset_target[refine]).abs().sum(-1))
+            quality_target = segment_iou(refined[b, positive].detach(), target)
+            parts['quality'].append(F.binary_cross_entropy_with_logits(
+                outputs['quality'][b, positive], quality_target, reduction='none'))
+            cls_target = torch.zeros_like(matched)
+            cls_target[positive] = label
+            prop_target = torch.zeros_like(matched)
+            prop_target[positive] = torch.where(refine, label, torch.zeros_like(label))
+            parts['valid'].append(valid)
+            parts['cls_targets'].append(cls_target)
+            parts['prop_targets'].append(prop_target)
+            num_pos += int(matched_any.sum())
+            num_prop_pos += int(refine.sum())
+        valid = torch.stack(parts['valid'])
+        cls_targets = torch.stack(parts['cls_targets'])[valid]
+        prop_targets = torch.stack(parts['prop_targets'])[valid]
+        focal = dict(gamma=self.focal_gamma, alpha=self.focal_alpha)
+        pos, prop_pos = max(num_pos, 1), max(num_prop_pos, 1)
+        zero = 0. * outputs['distances'].sum() + 0. * outputs['offsets'].sum() + \
+            0. * outputs['quality'].sum()
+        losses = dict(
+            loss_loc=self.lw * torch.cat(parts['loc']).sum() / pos + zero,
+            loss_cls=self.cw * softmax_focal_loss(outputs['logits'][valid], cls_targets,
+                                                  **focal) / pos,
+            loss_prop_loc=self.lw * torch.cat(parts['prop_loc']).sum() / prop_pos + zero,
+            loss_prop_cls=self.cw * softmax_focal_loss(outputs['prop_logits'][valid],
+                                                       prop_targets, **focal) / prop_pos,
+            loss_quality=self.cw * torch.cat(parts['quality']).sum() / pos + zero)
+        if boundary:
+            losses.update(self.boundary_loss(outputs, [gt[labels >= 0] for gt, labels in targets],
+                                             num_valid))
+        return losses
+
+    def boundary_loss(self, outputs: Outputs, gt_segments: List[torch.Tensor],
+                      num_valid: List[int]) -> Dict[str, torch.Tensor]:
+        """Start / end BCE of the frame-level branch (+ the level-0 boundary features)."""
+        ratio, frames = self.frame_ratio, self.window_size * self.frame_ratio
+        labels = torch.stack([boundary_labels(gt, frames, ratio) for gt in gt_segments])
+        frame_valid = torch.stack([torch.arange(frames, device=labels.device) < n * ratio
+                                   for n in num_valid])
+        step_labels, step_valid = labels[..., ::ratio], frame_valid[..., ::ratio]
+        losses = {}
+        for row, name in enumerate(('start', 'end')):
+            frame_loss = F.binary_cross_entropy(
+                outputs[name][frame_valid].clamp(0, 1), labels[:, row][frame_valid])
+            prop_loss = sum(F.binary_cross_entropy(
+                probs[step_valid].clamp(0, 1), step_labels[:, row][step_valid])
+                for probs in outputs[f'prop_{name}'])
+            losses[f'loss_{name}'] = self.boundary_weight * frame_loss + \
+                self.prop_boundary_weight * prop_loss
+        return losses
+
+    # ---------------------------------------------------------------- inference
+    def predict(self, outputs: Outputs, data_samples: List) -> List:
+        """Per window: the candidates above ``score_thr`` (best ``max_per_window``) in seconds."""
+        _, refined = self.decode(outputs)
+        probs = (outputs['logits'].softmax(-1) + outputs['prop_logits'].softmax(-1))[..., 1:] / 2
+        scores = probs * outputs['quality'].sigmoid()[..., None]
+        cfg = self.test_cfg
+        for b, sample in enumerate(data_samples):
+            num_valid = sample.metainfo.get('num_valid', self.window_size)
+            segments = refined[b].detach().clamp(0, num_valid)
+            candidate = (scores[b] > cfg['score_thr']) & \
+                (segments[:, 1:] > segments[:, :1]) & \
+                (self.prior_centres < num_valid)[:, None]
+            prior, label = torch.nonzero(candidate, as_tuple=True)
+            score = scores[b, prior, label].detach()
+            order = score.argsort(descending=True)[:cfg['max_per_window']]
+            sample.pred_instances = InstanceData(
+                segments=window_to_seconds(segments[prior[order]], sample.metainfo),
+                scores=score[order], labels=label[order])
+        return data_samples
