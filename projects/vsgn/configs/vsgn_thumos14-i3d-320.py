@@ -1,8 +1,8 @@
 # VSGN on THUMOS14 with ActionFormer's I3D features (i3d_features/{video}.npy, 2048-d, one step
 # per 4 frames of 30 fps video, centred on 16-frame clips: step i at (i + 2) / 7.5 s, see
-# data/README.md), windows of 320 steps every 80
-# (overlap 0.75, as OpenTAD), VSS scaled to the window (stitch <= 128 steps with an 8-step gap,
-# clips of 122), 20 epochs with gradient clipping at 1 (OpenTAD's schedule).
+# data/README.md), windows of 320 steps every 80 (overlap 0.75, as OpenTAD), VSS scaled to the
+# window (stitch <= 128 steps with an 8-step gap, clips of 122), 20 epochs with gradient
+# clipping at 1 (OpenTAD's schedule).
 _base_ = './vsgn_thumos14-tsn-1280.py'
 
 window_size = 320

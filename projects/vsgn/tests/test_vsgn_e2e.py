@@ -18,7 +18,7 @@ SHORT = [f'train_cfg.max_iters={ITERS}', f'train_cfg.val_interval={ITERS}',
 # AP_short@0.5 (actions <= 8 steps) on the validation videos. Measured with these settings
 # (seed 0): untrained mAP 0.0066 and AP_short 0.0055; trained mAP 0.640 and AP_short 0.791; the
 # zero-learning-rate control scores exactly the untrained values (same seeded initialisation).
-# 0.3 is under half the smallest gain measured. About 110 s on 2 shared CPU cores (60 s of CPU
+# 0.3 is under half the smallest gain measured. 110-150 s on 2 shared CPU cores (60 s of CPU
 # time), a third of it the start-up of the four tool runs.
 MARGIN = 0.3
 

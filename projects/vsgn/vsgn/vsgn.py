@@ -138,14 +138,14 @@ class VSGN(BaseModel):
 
     def _step_counts(self, data_samples, device):
         """Per sample: where the magnified copy starts and how many input steps are valid."""
+        if not data_samples:
+            return None, None
         magnified_from, valid = [], []
-        for sample in data_samples or []:
+        for sample in data_samples:
             stitch = sample.metainfo.get('stitch')
             stitched = stitch is not None and stitch['m'] > 0
             magnified_from.append(stitch['n'] + stitch['gap'] if stitched else self.window_size)
             valid.append(sample.metainfo.get('num_valid', self.window_size))
-        if not data_samples:
-            return None, None
         return (torch.tensor(magnified_from, dtype=torch.float32, device=device),
                 torch.tensor(valid, dtype=torch.float32, device=device))
 
@@ -158,6 +158,7 @@ class VSGN(BaseModel):
         return logits, segments, adjusted, self.scoring(levels[0], self.window_size)
 
     def loss(self, outputs, data_samples) -> Dict[str, torch.Tensor]:
+        """Classification, regression (1 - GIoU), adjustment (1 - GIoU) and boundary losses."""
         logits, segments, adjusted, probs = outputs
         anchor_centres = self.anchors.mean(1)
         reg_losses, adjust_losses, cls_targets, cls_valid = [], [], [], []
@@ -205,6 +206,8 @@ class VSGN(BaseModel):
         return loss / max(int(positive.sum()), 1)
 
     def predict(self, outputs, data_samples):
+        """Per window: score = p(class) x start x end at the adjusted boundaries; stitched
+        copies mapped back; class-wise NMS; segments in seconds of the video."""
         logits, _, adjusted, probs = outputs
         if self.cls_loss == 'softmax':
             class_probs = logits.softmax(-1)[..., 1:]
