@@ -185,3 +185,18 @@ def test_label_smoothing_and_loss_value():
     target = F.one_hot(torch.tensor([0, 1]), NUM_CLASSES) * 0.9 + 0.1 / NUM_CLASSES
     expected = -(target * logits.log_softmax(1)).sum(1).mean()
     assert torch.allclose(loss, expected, atol=1e-6)
+
+
+def test_timm_backbone_keeps_its_map_for_the_head():
+    model = MODELS.build(dict(
+        type='Recognizer2D',
+        backbone=dict(type='TimmFeatures', model_name='resnet18', out_index=3),
+        cls_head=dict(type='VLFHead', num_classes=NUM_CLASSES, in_channels=256, num_segments=2,
+                      embed_dims=32, num_heads=4, spatial_depth=1, temporal_depth=1,
+                      average_clips='prob'),
+        data_preprocessor=dict(type='ActionDataPreprocessor', format_shape='NCHW'))).eval()
+    assert model.backbone.out_channels == 256
+    with torch.no_grad():
+        maps = model.backbone(torch.randn(3, 3, SIZE, SIZE))
+    assert maps.shape == (3, 256, SIZE // 16, SIZE // 16)
+    assert predict(model, clips(2, 4)).shape == (2, NUM_CLASSES)

@@ -1,0 +1,42 @@
+"""The synthetic benchmark's helpers: data paths moved, ratios to TSN, configs it trains."""
+import importlib.util
+import os.path as osp
+
+from vsgt.testing import ROOT
+
+
+def _benchmark():
+    path = osp.join(ROOT, 'projects', 'videolightformer', 'tools', 'benchmark.py')
+    spec = importlib.util.spec_from_file_location('vlf_benchmark', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_configs_point_at_the_generated_data_and_share_the_schedule(tmp_path):
+    benchmark = _benchmark()
+    configs = [benchmark.build_config(name, str(tmp_path / 'rec'), str(tmp_path / 'w'), 40, 2, 3)
+               for _, name in benchmark.MODELS]
+    for cfg in configs:
+        assert cfg.train_dataloader.dataset.ann_file == f'{tmp_path}/rec/annotations/' \
+            'rawframes_train.txt'
+        pairs = cfg.reversal_pairs.datasets
+        assert [d.ann_file for d in pairs] == [f'{tmp_path}/rec/annotations/'
+                                               'rawframes_val_walk.txt'] * 2
+        assert [s.type for s in pairs[1].pipeline][:2] == ['SampleFrames', 'ReverseFrames']
+        assert cfg.train_cfg.max_iters == 40 and cfg.train_dataloader.batch_size == 2
+        assert [(s.begin, s.end) for s in cfg.param_scheduler] == [(0, 4), (4, 40)]
+        assert cfg.randomness.seed == 3
+    heads = [cfg.model.cls_head for cfg in configs]
+    assert [h.type for h in heads] == ['VLFHead', 'TSNHead', 'TSMHead', 'VLFHead']
+    assert heads[0].temporal_pe == 'learned' and heads[3].temporal_pe is None
+    assert len({str(cfg.train_dataloader) for cfg in configs}) == 1
+
+
+def test_table_gives_ratios_to_tsn():
+    rows = [dict(model=m, top1=0.5, reversal_pair_acc=0.25, gflops=g, params_m=p,
+                 clips_per_s=c, train_s=10) for m, g, p, c in
+            (('VLF', 1.1, 3.0, 5.0), ('TSN', 1.0, 2.0, 10.0))]
+    lines = _benchmark().table(rows).splitlines()
+    assert lines[2] == '| VLF | 0.500 | 0.250 | 1.100 (1.100) | 3.00 (1.500) | 5.0 (0.50) | 10 |'
+    assert '(1.000)' in lines[3] and '(1.00)' in lines[3]
