@@ -127,7 +127,8 @@ class FBILHead(BaseModule):
 
     Shapes: ``x`` (R, C, T, 7, 7), ``feat`` (B, C, T, H, W), ``rois`` (R, 5) batch index and
     box in input pixels (never modified); returns (R, out_channels, 1, 1, 1) for
-    ``BBoxHeadAVA``, ``out_channels`` = 2 d with a branch, d without.
+    ``BBoxHeadAVA``, ``out_channels`` = 2 d with a branch, d without. A clip of ``img_metas``
+    without RoIs, a box outside its frame or maps of another width are one-line errors.
     """
 
     def __init__(self,
@@ -270,13 +271,17 @@ class FBILHead(BaseModule):
                 img_metas: Optional[List[dict]] = None, **kwargs) -> Tensor:
         """RoI features (R, C, T, 7, 7) -> (R, out_channels, 1, 1, 1); see the class."""
         self._check_channels(x, feat)
+        clip_of = rois[:, 0].long()
+        for clip, img_meta in enumerate(img_metas or []):
+            if not (clip_of == clip).any():
+                raise ValueError(f'{_sample_name(img_meta, clip)}: no proposals (RoIs) to '
+                                 'score; give every clip at least one person box')
         actors = self.reduce(x.mean(2)).amax(dim=(2, 3))
         if not self.branches or len(rois) == 0:
             return actors.new_zeros(0, self.out_channels, 1, 1, 1) if len(rois) == 0 else \
                 actors[:, :, None, None, None]
         contexts = self.reduce(feat.mean(2))
         outputs = {name: actors.new_zeros(actors.shape) for name in self.branches}
-        clip_of = rois[:, 0].long()
         for clip in clip_of.unique().tolist():
             index = (clip_of == clip).nonzero().flatten()
             img_meta = img_metas[clip] if img_metas else {}

@@ -76,7 +76,9 @@ def test_shapes(grid, boxes_per_clip, mode):
 
 def test_no_rois_and_no_branch():
     x, feat, rois, metas = inputs([ONE, THREE])
-    assert make_head()(x[:0], feat, rois[:0], metas).shape == (0, 2 * D, 1, 1, 1)
+    assert make_head()(x[:0], feat, rois[:0]).shape == (0, 2 * D, 1, 1, 1)
+    with pytest.raises(ValueError, match=r'^sample 0 \(video,0000\): no proposals'):
+        make_head()(x[1:], feat, rois[1:], metas)
     actor_only = make_head(with_fg=False, with_bg=False)
     assert actor_only.out_channels == D and not list(actor_only.branches)
     assert actor_only(x, feat, rois, metas).shape == (len(rois), D, 1, 1, 1)
