@@ -121,6 +121,9 @@ class GAF(AFSDLocalizer):
         **kwargs: :class:`AFSDLocalizer` arguments.
     """
 
+    #: Child modules the detector's optimizer leaves alone.
+    not_detector = ('cvae', 'data_preprocessor')
+
     def __init__(self,
                  *args,
                  with_gaf: bool = True,
@@ -150,7 +153,7 @@ class GAF(AFSDLocalizer):
             raise ValueError('GAF with with_gaf=False has one optimizer; use a plain '
                              'optim_wrapper, not GAFOptimWrapperConstructor')
         detector = nn.ModuleDict({name: module for name, module in self.named_children()
-                                  if name not in ('cvae', 'data_preprocessor')})
+                                  if name not in self.not_detector})
         detector.register_parameter('loc_scales', self.loc_scales)
         return dict(detector=detector, cvae=self.cvae)
 
@@ -214,10 +217,16 @@ class GAF(AFSDLocalizer):
 
     def detector_loss(self, x: torch.Tensor, data_samples: List) -> Dict[str, torch.Tensor]:
         """Pass B: foreground and background passes and the generative pull."""
+        return self.detector_pass(x, data_samples)[0]
+
+    def detector_pass(self, x: torch.Tensor, data_samples: List
+                      ) -> Tuple[Dict[str, torch.Tensor], torch.Tensor, Outputs]:
+        """Pass B's losses, the attention and the raw outputs on ``F_fg``."""
         num_valid = self._valid_steps(data_samples)
         mask = self._valid_mask(x, num_valid)
         attention = self.attention(x)
-        losses = self.loss(self.detect(self.foreground(x, attention, mask)), data_samples)
+        outputs = self.detect(self.foreground(x, attention, mask))
+        losses = self.loss(outputs, data_samples)
         if self.bg_weight:
             background = []
             for sample, valid in zip(data_samples, num_valid):
@@ -232,7 +241,7 @@ class GAF(AFSDLocalizer):
             rows = self._rows(attention, mask)
             rebuilt = self.cvae.decode(rows + torch.randn_like(rows), rows)
             losses['loss_pull'] = scale * F.mse_loss(rebuilt, self._rows(x, mask))
-        return losses
+        return losses, attention, outputs
 
     def train_step(self, data, optim_wrapper) -> Dict[str, torch.Tensor]:
         """Pass A with ``optim_wrapper['cvae']``, then pass B with ``['detector']``."""

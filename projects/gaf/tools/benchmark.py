@@ -1,7 +1,7 @@
 """GAF against AFSD and VSGN (and ActionFormer) on the 'clutter' synthetic TAL set.
 
-``python projects/gaf/tools/benchmark.py [--seeds 0 1] [--iters 200] [--models AFSD GAF VSGN]
-[--work-dir DIR]``
+``python projects/gaf/tools/benchmark.py [--seeds 0 1] [--iters 150] [--models AFSD GAF VSGN]
+[--actionformer DIR] [--work-dir DIR]``
 
 Every model trains with the same data, seeds, iterations, batches and detector optimizer /
 schedule (``afsd_synthetic.py``'s; GAF's CVAE has its own optimizer) in this process, with
@@ -15,18 +15,31 @@ inside the ground-truth actions of the validation windows, and on the clutter ch
 all their steps. VSGN is ``projects/vsgn/configs/vsgn_synthetic_novss.py`` with this set's
 windows (64 steps: 4 levels, strides 4..32, anchors of 4..48 steps), width 64.
 
+``--actionformer DIR``: also ActionFormer (the ``actionformer`` PyPI package importable from
+``DIR``, e.g. after ``pip install --no-deps --target DIR actionformer pandas pytz tzdata joblib
+cloudpickle h5py``; never a dependency of this project), width 64, full self-attention, trained
+on the same windows with AFSD's optimizer, schedule, batches and seeds (the loop of
+``projects/vsgn/tools/benchmark.py``), its own per-window inference, then the same metric.
+
 """
 import argparse
 import os
 import os.path as osp
 import time
 
+import sys
+
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.runner import Runner
+from mmengine.evaluator import Evaluator
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import PARAM_SCHEDULERS, init_default_scope
+from mmengine.runner import Runner, set_random_seed
+from mmengine.structures import InstanceData
 
 from vsgt.datasets.synthetic_tal import TAL_PRESETS, generate_synthetic_tal
+from vsgt.datasets.tal import window_to_seconds
 from vsgt.utils.flops import count_flops
 from vsgt.utils.launch import run_cli
 
@@ -117,6 +130,57 @@ def run(name: str, seed: int, iters: int, work_dir: str) -> dict:
     return result
 
 
+def run_actionformer(path: str, seed: int, iters: int, work_dir: str) -> dict:
+    """Train and score ActionFormer on AFSD's data with its optimizer and schedule."""
+    sys.path.insert(0, path)
+    from actionformer.core.config import DEFAULTS, _update_config
+    from actionformer.modeling import make_meta_arch
+
+    from projects.vsgn.tools.benchmark import ActionFormerForFlops, video_list
+    cfg = build_config('AFSD', seed, iters, work_dir)
+    init_default_scope(cfg.default_scope)
+    set_random_seed(seed)
+    af_cfg = {key: dict(value) if isinstance(value, dict) else value
+              for key, value in DEFAULTS.items()}
+    width = cfg.model.channels
+    af_cfg['dataset'].update(input_dim=cfg.model.in_channels, num_classes=cfg.model.num_classes,
+                             max_seq_len=cfg.model.window_size)
+    af_cfg['model'].update(embd_dim=width, fpn_dim=width, head_dim=width, n_mha_win_size=-1)
+    model = make_meta_arch(af_cfg['model_name'], **_update_config(af_cfg)['model'])
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    schedulers = [PARAM_SCHEDULERS.build(dict(step, optimizer=optim_wrapper))
+                  for step in cfg.param_scheduler]
+    loader = Runner.build_dataloader(cfg.train_dataloader, seed=seed)
+    model.train()
+    start = time.perf_counter()
+    for _, data in zip(range(iters), loader):
+        optim_wrapper.update_params(model(video_list(data['inputs'], data['data_samples']))[
+            'final_loss'])
+        for scheduler in schedulers:
+            scheduler.step()
+    train_time = time.perf_counter() - start
+    model.eval()
+    loader = Runner.build_dataloader(cfg.test_dataloader)
+    evaluator = Evaluator(cfg.test_evaluator)
+    infer_time = 0.
+    with torch.no_grad():
+        for data in loader:
+            start = time.perf_counter()
+            for sample, result in zip(data['data_samples'],
+                                      model(video_list(data['inputs'], data['data_samples']))):
+                sample.pred_instances = InstanceData(
+                    segments=window_to_seconds(result['segments'].reshape(-1, 2),
+                                               sample.metainfo),
+                    scores=result['scores'], labels=result['labels'].long())
+            infer_time += time.perf_counter() - start
+            evaluator.process(data_samples=data['data_samples'], data_batch=data)
+    metrics = evaluator.evaluate(len(loader.dataset))
+    window = torch.randn(1, cfg.model.in_channels, cfg.model.window_size)
+    flops, _ = count_flops(ActionFormerForFlops(model), window)
+    return dict(metrics, train_time=train_time, infer_time=infer_time,
+                params=sum(p.numel() for p in model.parameters()), flops=flops)
+
+
 def _cell(values) -> str:
     return f'{np.mean(values):.1f} ({min(values):.1f}-{max(values):.1f})'
 
@@ -154,11 +218,15 @@ def main(argv=None):
     parser.add_argument('--models', nargs='+', default=list(MODELS), choices=MODELS,
                         help='the first is the reference of the ratios')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
-    parser.add_argument('--iters', type=int, default=200, help='training iterations')
+    parser.add_argument('--iters', type=int, default=150, help='training iterations')
     parser.add_argument('--data-seed', type=int, default=0, help='seed of the synthetic set')
     parser.add_argument('--work-dir', default='work_dirs/gaf_benchmark',
                         help='where the synthetic set (data/synthetic_tal_clutter) and runs go')
+    parser.add_argument('--actionformer', metavar='DIR',
+                        help='also ActionFormer, imported from DIR (a pip --target folder)')
     args = parser.parse_args(argv)
+    if args.actionformer and not osp.isdir(osp.join(args.actionformer, 'actionformer')):
+        raise FileNotFoundError(f'no actionformer package in --actionformer {args.actionformer}')
     if args.iters < 1:
         raise ValueError(f'--iters must be at least 1, got {args.iters}')
     work_dir = osp.abspath(args.work_dir)
@@ -168,6 +236,9 @@ def main(argv=None):
     os.chdir(work_dir)  # the configs read data/synthetic_tal_clutter
     runs = {name: lambda seed, name=name: run(name, seed, args.iters, work_dir)
             for name in args.models}
+    if args.actionformer:
+        runs['ActionFormer'] = lambda seed: run_actionformer(
+            osp.abspath(args.actionformer), seed, args.iters, work_dir)
     results = {}
     for name, run_one in runs.items():
         results[name] = []

@@ -1,0 +1,124 @@
+"""Every shipped GAF / AFSD config builds; its model trains one step with the config's optimizer
+(two for GAF) and predicts on random windows; the tools join checkpoints and relabel."""
+import glob
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmaction.registry import DATASETS, METRICS, MODELS, TRANSFORMS
+from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.optim import OptimWrapperDict, build_optim_wrapper
+from mmengine.registry import init_default_scope
+
+from projects.gaf.tools import class_agnostic_annotations, fuse_checkpoints
+from vsgt.testing import run_in_process
+
+torch.set_num_threads(1)
+
+CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs')
+CONFIGS = sorted(osp.basename(path) for path in glob.glob(osp.join(CONFIG_DIR, '*.py')))
+
+
+def load(name):
+    cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
+    init_default_scope(cfg.default_scope)
+    return cfg
+
+
+def random_batch(cfg, width):
+    """Two packed windows (one padded) with two actions each."""
+    pack = Compose(cfg.test_dataloader.dataset.pipeline[1:])
+    size = cfg.test_dataloader.dataset.window_size
+    rng = np.random.default_rng(0)
+    windows = []
+    for num_valid in (size, int(0.6 * size)):
+        feature = np.zeros((size, width), np.float32)
+        feature[:num_valid] = rng.standard_normal((num_valid, width))
+        windows.append(pack(dict(
+            feature=feature, num_valid=num_valid, gt_labels=np.array([0, 0]),
+            gt_segments=np.array([[0.1, 0.3], [0.5, 0.55]]) * num_valid, video_name='v',
+            duration=100., feature_rate=1., feature_offset=0., window_start=0,
+            window_size=size, scale=1.)))
+    return pseudo_collate(windows)
+
+
+def test_all_configs_are_here():
+    assert {'afsd_thumos14-i3d.py', 'gaf_thumos14-i3d-rgb.py', 'gaf_thumos14-i3d-flow.py',
+            'gaf_thumos14-i3d-twostream.py', 'gaf_anet13-i3d.py', 'afsd_synthetic.py',
+            'gaf_synthetic.py', 'gaf-kd_thumos14-i3d.py'} <= set(CONFIGS)
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_config_builds_trains_and_predicts(name):
+    cfg = load(name)
+    assert cfg.custom_imports.imports == ['vsgt', 'projects.gaf.gaf']
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = cfg[loader].dataset
+        assert DATASETS.get(dataset.type) is not None
+        assert all(TRANSFORMS.get(step.type) for step in dataset.pipeline)
+    assert METRICS.get(cfg.val_evaluator.type) is not None
+    model = MODELS.build(cfg.model)
+    data = random_batch(cfg, cfg.test_dataloader.dataset.feature_dim)
+    if cfg.model.type != 'TwoStreamFusion':
+        assert cfg.model.window_size == cfg.train_dataloader.dataset.window_size
+        optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+        assert isinstance(optim_wrapper, OptimWrapperDict) == model.__dict__.get('with_gaf',
+                                                                                  False)
+        before = [p.detach().clone() for p in model.parameters()]
+        losses = model.train_step(data, optim_wrapper)
+        assert all(torch.isfinite(value) for value in losses.values())
+        assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    model.eval()
+    for result in model.test_step(data):
+        pred = result.pred_instances
+        assert pred.segments.shape == (len(pred.scores), 2)
+        assert (pred.segments >= 0).all() and (pred.segments <= 100.).all()
+
+
+def test_fuse_checkpoints_tool(tmp_path, capsys):
+    config = tmp_path / 'twostream.py'
+    config.write_text(
+        f"_base_ = '{osp.join(CONFIG_DIR, 'gaf_thumos14-i3d-twostream.py')}'\n"
+        "model = dict(rgb=dict(channels=32, frame_channels=32, attention=dict(hidden=32, "
+        "length=64), cvae_hidden=32), flow=dict(channels=32, frame_channels=32))\n")
+    cfg = Config.fromfile(str(config))
+    init_default_scope('mmaction')
+    paths = {}
+    for name in ('rgb', 'flow'):
+        paths[name] = str(tmp_path / f'{name}.pth')
+        torch.save(dict(state_dict=MODELS.build(cfg.model[name]).state_dict()), paths[name])
+    out = tmp_path / 'fused.pth'
+    code, stdout, _ = run_in_process(capsys, fuse_checkpoints, config, paths['rgb'],
+                                     paths['flow'], out)
+    assert code == 0 and 'wrote' in stdout
+    fused = torch.load(out, weights_only=True)['state_dict']
+    assert {key.split('.')[0] for key in fused} == {'rgb', 'flow'}
+    code, _, stderr = run_in_process(capsys, fuse_checkpoints, config, paths['flow'],
+                                     paths['flow'], tmp_path / 'bad.pth')
+    assert code == 1 and len(stderr.strip().splitlines()) == 1
+    assert f'checkpoint {paths["flow"]} does not fit the rgb model: key' in stderr
+    assert not (tmp_path / 'bad.pth').exists()
+
+
+def test_class_agnostic_annotations_tool(tmp_path, capsys):
+    source = tmp_path / 'anet.json'
+    source.write_text(json.dumps(dict(version='1.3', taxonomy=[], database=dict(
+        a=dict(subset='training', duration=10., annotations=[
+            dict(segment=[1, 2], label='x'), dict(segment=[3, 5], label='y')]),
+        b=dict(subset='validation', duration=5., annotations=[])))))
+    out = tmp_path / 'agnostic.json'
+    code, stdout, _ = run_in_process(capsys, class_agnostic_annotations, source, out)
+    assert code == 0 and '2 actions' in stdout
+    database = json.loads(out.read_text())['database']
+    assert [a['label'] for a in database['a']['annotations']] == ['action', 'action']
+    assert database['a']['annotations'][1]['segment'] == [3, 5]
+    source.write_text(json.dumps(dict(database=dict(a=dict(subset='training', duration=1.,
+                                                           annotations=[dict(segment=[0, 3],
+                                                                             label='x')])))))
+    code, _, stderr = run_in_process(capsys, class_agnostic_annotations, source,
+                                     tmp_path / 'bad.json')
+    assert code == 1 and "video 'a', annotation 0: segment [0.0, 3.0] is outside" in stderr
+    assert not (tmp_path / 'bad.json').exists()

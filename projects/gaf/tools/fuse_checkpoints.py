@@ -1,0 +1,43 @@
+"""Join an RGB and a flow checkpoint into one for a two-stream fusion config.
+
+``python projects/gaf/tools/fuse_checkpoints.py CONFIG RGB_CKPT FLOW_CKPT OUT``
+
+``CONFIG``'s model must be a ``TwoStreamFusion`` (e.g. ``gaf_thumos14-i3d-twostream.py``); each
+checkpoint must fit its stream key for key (else one line names the checkpoint and the key).
+``OUT`` (written atomically) is then tested with ``tools/test.py CONFIG OUT``.
+"""
+import argparse
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from vsgt.evaluation.functional.formats import atomic_write
+from vsgt.utils.launch import run_cli
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('config', help='a two-stream fusion config')
+    parser.add_argument('rgb', help='checkpoint of the RGB stream')
+    parser.add_argument('flow', help='checkpoint of the flow stream')
+    parser.add_argument('out', help='the joined checkpoint to write')
+    args = parser.parse_args(argv)
+    from mmaction.registry import MODELS
+
+    from projects.gaf.gaf import join_stream_checkpoints
+    cfg = Config.fromfile(args.config)
+    if cfg.model.get('type') != 'TwoStreamFusion':
+        raise ValueError(f'{args.config}: model type is {cfg.model.get("type")!r}, expected '
+                         "'TwoStreamFusion'")
+    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    model = MODELS.build(cfg.model)
+    state_dict = join_stream_checkpoints(model, dict(rgb=args.rgb, flow=args.flow))
+    checkpoint = dict(meta=dict(fused_from=dict(rgb=args.rgb, flow=args.flow)),
+                      state_dict=state_dict)
+    atomic_write(args.out, lambda file: torch.save(checkpoint, file))
+    print(f'wrote {args.out} ({len(state_dict)} tensors)')
+
+
+if __name__ == '__main__':
+    run_cli(main)
