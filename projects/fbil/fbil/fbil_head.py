@@ -253,8 +253,10 @@ class FBILHead(BaseModule):
                      feat: Tensor) -> None:
         img_h, img_w = img_meta.get('img_shape', [size * self.featmap_stride
                                                   for size in feat.shape[-2:]])
-        outside = ~torch.isfinite(boxes).all(1) | (boxes[:, 0] >= img_w) | (
-            boxes[:, 1] >= img_h) | (boxes[:, 2] <= 0) | (boxes[:, 3] <= 0)
+        # Crops clip boxes to the frame, leaving empty boxes on its edge: those are fine.
+        outside = ~torch.isfinite(boxes).all(1) | (boxes[:, 0] > img_w) | (
+            boxes[:, 1] > img_h) | (boxes[:, 2] < 0) | (boxes[:, 3] < 0) | (
+                boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1])
         if outside.any():
             box = [round(value, 2) for value in boxes[outside.nonzero()[0, 0]].tolist()]
             raise ValueError(f'{_sample_name(img_meta, sample)}: box {box} lies outside its '

@@ -209,6 +209,9 @@ def test_frame_sized_box_and_fusion_weights():
     head = make_head().eval()
     x, feat, rois, metas = inputs([[[0., 0., 144., 112.]], ONE])
     assert torch.isfinite(head(x, feat, rois, metas)).all()
+    # a box a crop cut down to the frame's edge is empty, not outside
+    x, feat, rois, metas = inputs([[[0., 70., 0., 90.], [144., 0., 144., 10.]]])
+    assert torch.isfinite(head(x, feat, rois, metas)).all()
     weights = head.fusion_weights(torch.randn(5, D))
     assert weights.shape == (5, 2) and torch.allclose(weights.sum(1), torch.ones(5))
     summed = make_head(fusion='sum')

@@ -1,5 +1,5 @@
 # FBIL without the background branch on the context synthetic set: the actor token and the
 # foreground branch (the actors' region) only.
-_base_ = './fbil-slowonly-r18_synthetic-context.py'
+_base_ = './fbil-vsgt-tiny_synthetic-context.py'
 
 model = dict(roi_head=dict(shared_head=dict(with_bg=False)))
