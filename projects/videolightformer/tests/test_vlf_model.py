@@ -126,7 +126,7 @@ def test_tsn_is_blind_to_frame_order_and_vlf_is_not():
         for other in reordered:
             order_effect = (reference - logits(vlf, other)).abs().max()
             if temporal_pe is None:
-                assert torch.allclose(reference, logits(vlf, other), atol=1e-5)
+                assert order_effect < 1e-5
             else:
                 assert order_effect > 1e-3 * clip_effect, (temporal_pe, order_effect)
 

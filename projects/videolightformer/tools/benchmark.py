@@ -10,7 +10,6 @@ FLOPs and parameters of one clip, and CPU clips/s, the last three also as ratios
 ``OUT_DIR/results.json`` and ``OUT_DIR/confusion.png`` (val confusion matrices).
 """
 import argparse
-import copy
 import json
 import os.path as osp
 import time
@@ -180,7 +179,7 @@ def main(argv=None):
                                    actors_per_video=(1, 1), rawframe_lists=True,
                                    seed=args.seed)
     results = [run_model(label, name, args, data_root) for label, name in MODELS]
-    summary = dict(args=vars(copy.copy(args)), results=results)
+    summary = dict(args=vars(args), results=results)
     atomic_write(osp.join(args.out_dir, 'results.json'),
                  lambda file: json.dump(summary, file, indent=1), binary=False)
     plot_confusions(results, osp.join(args.out_dir, 'confusion.png'))
