@@ -171,10 +171,12 @@ class GAF(AFSDLocalizer):
 
     def foreground(self, x: torch.Tensor, attention: torch.Tensor,
                    mask: torch.Tensor) -> torch.Tensor:
+        """``F_fg``; ``mask`` ``(B, 1, T)`` marks the valid steps."""
         return x * attention / self._normalise(attention, mask)
 
     def background(self, x: torch.Tensor, attention: torch.Tensor,
                    mask: torch.Tensor) -> torch.Tensor:
+        """``F_bg``; ``mask`` ``(B, 1, T)`` marks the valid steps."""
         return x * (1 - attention) / self._normalise(1 - attention, mask)
 
     def forward(self, inputs, data_samples: Optional[List] = None, mode: str = 'tensor'):
