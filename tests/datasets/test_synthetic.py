@@ -305,11 +305,13 @@ def test_hard_preset_distractors_jitter_and_drift_change_the_pixels():
     shirt = np.all(np.abs(video.frames.astype(int) - (40, 40, 200)) < 12, axis=-1)
     assert (shirt & background).sum() > 50
     # The background is not static: frame differences outside actors are large.
-    change = np.abs(np.diff(video.frames.astype(int), axis=0)).mean(axis=-1)
-    assert change[background[1:]].mean() > 5
-    easy = render_synthetic_video(0, 2, 24)
-    easy_change = np.abs(np.diff(easy.frames.astype(int), axis=0)).mean(axis=-1)
-    assert easy_change[easy.actor_map[1:] < 0].mean() < 5
+    # Twenty frames apart the background has slid 15 px; the default set's is static (noise).
+    def change_over_20_frames(clip):
+        still = (clip.actor_map[0] < 0) & (clip.actor_map[20] < 0)
+        return np.abs(clip.frames[20].astype(int) - clip.frames[0]).mean(axis=-1)[still].mean()
+
+    assert change_over_20_frames(render_synthetic_video(0, 2, 24)) < 5
+    assert change_over_20_frames(video) > 7.5
 
 
 def test_hard_preset_dataset_has_no_distractor_boxes(tmp_path):

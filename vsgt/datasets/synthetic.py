@@ -73,13 +73,16 @@ class SyntheticStyle:
         actor_height: Actor height as a fraction of the frame height.
         distractors: (min, max) moving objects per clip that are not persons (no boxes, no
             proposals): person-sized blobs in the shirt colour that move like the actors.
+        walk_speed: Factor on the walking speeds (1.5 to 2.3 px per frame at 128 px width).
         background_drift: Pixels per frame by which the background texture slides.
-        camera_jitter: Largest shift, in pixels, of the whole view from one frame to another.
+        camera_jitter: Largest offset, in pixels, of the whole view from its rest position; the
+            view shakes by a random walk of 1-pixel steps (a step on a quarter of the frames).
         occluders: Static posts drawn in front of everything, hiding parts of the actors (the
             boxes stay the actors' full extent, as annotators box partly hidden people).
     """
 
     actor_height: float = 0.2
+    walk_speed: float = 1.0
     distractors: Tuple[int, int] = (0, 0)
     background_drift: float = 0.0
     camera_jitter: int = 0
@@ -91,7 +94,7 @@ class SyntheticStyle:
 #: actors, distractors, a sliding background, camera jitter and occlusion.
 SYNTHETIC_PRESETS = {
     'default': dict(style=SyntheticStyle(), frame_size=(128, 96), actors_per_video=(2, 3)),
-    'hard': dict(style=SyntheticStyle(actor_height=0.1, distractors=(2, 4),
+    'hard': dict(style=SyntheticStyle(actor_height=0.1, walk_speed=0.6, distractors=(2, 4),
                                       background_drift=0.75, camera_jitter=2, occluders=2),
                  frame_size=(160, 120), actors_per_video=(4, 6)),
 }
@@ -178,14 +181,15 @@ def _check_render_args(num_frames: int, frame_size: Tuple[int, int],
 
 
 def _trajectory(rng: np.random.Generator, class_name: str, num_frames: int,
-                ground: int, frame_width: int,
-                geometry: _Geometry) -> Tuple[np.ndarray, np.ndarray]:
-    """Integer top-left positions (xs, ys) of one actor on every frame."""
+                ground: int, frame_width: int, geometry: _Geometry,
+                walk_speed: float = 1.0) -> Tuple[np.ndarray, np.ndarray]:
+    """Integer top-left positions (xs, ys) of one actor on every frame (walking speeds scaled
+    by ``walk_speed``)."""
     steps = np.arange(num_frames, dtype=np.float64)
     max_x = frame_width - geometry.sprite_width
     lift = geometry.lift
     if class_name in ('walk_left', 'walk_right'):
-        speed = min(rng.uniform(0.012, 0.018) * frame_width,
+        speed = min(rng.uniform(0.012, 0.018) * frame_width * walk_speed,
                     max_x / (num_frames - 1))
         start = rng.uniform(0, max_x - speed * (num_frames - 1))
         xs = start + speed * steps
@@ -272,7 +276,11 @@ def render_synthetic_video(seed: int,
     background = _background(rng, width + 2 * margin + math.ceil(drift[-1]),
                              height + 2 * margin)
     noise = 3 * rng.standard_normal((num_frames, height, width, 3), dtype=np.float32)
-    shifts = style_rng.integers(-margin, margin + 1, (num_frames, 2))
+    steps = style_rng.choice([-1, 0, 0, 0, 0, 0, 0, 1], (num_frames, 2)) if margin else \
+        np.zeros((num_frames, 2), np.int64)
+    shifts = np.zeros((num_frames, 2), np.int64)
+    for frame in range(1, num_frames):
+        shifts[frame] = np.clip(shifts[frame - 1] + steps[frame], -margin, margin)
     frames = np.empty((num_frames, height, width, 3), np.float32)
     for frame, ((dx, dy), offset) in enumerate(zip(shifts, np.rint(drift).astype(int))):
         frames[frame] = background[margin + dy:margin + dy + height,
@@ -289,7 +297,8 @@ def render_synthetic_video(seed: int,
     for _ in range(int(style_rng.integers(style.distractors[0], style.distractors[1] + 1))):
         motion = SYNTHETIC_CLASSES[int(style_rng.integers(len(SYNTHETIC_CLASSES)))]
         ground = lane_ground(int(style_rng.integers(geometry.num_lanes)), style_rng)
-        xs, ys = _trajectory(style_rng, motion, num_frames, ground, width, geometry)
+        xs, ys = _trajectory(style_rng, motion, num_frames, ground, width, geometry,
+                             style.walk_speed)
         for frame, (x, y) in enumerate(zip(xs - shifts[:, 0], ys - shifts[:, 1])):
             _paste(frames[frame], scratch, blob, blob_colours, x, y, 0)
 
@@ -299,7 +308,7 @@ def render_synthetic_video(seed: int,
     for actor, (label, lane) in enumerate(zip(labels, lanes)):
         ground = lane_ground(lane, rng)
         xs, ys = _trajectory(rng, SYNTHETIC_CLASSES[label], num_frames, ground,
-                             width, geometry)
+                             width, geometry, style.walk_speed)
         xs, ys = xs - shifts[:, 0], ys - shifts[:, 1]
         boxes[actor] = np.stack(
             [np.clip(xs, 0, width), np.clip(ys, 0, height),
