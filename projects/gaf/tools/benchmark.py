@@ -20,14 +20,12 @@ windows (64 steps: 4 levels, strides 4..32, anchors of 4..48 steps), width 64.
 cloudpickle h5py``; never a dependency of this project), width 64, full self-attention, trained
 on the same windows with AFSD's optimizer, schedule, batches and seeds (the loop of
 ``projects/vsgn/tools/benchmark.py``), its own per-window inference, then the same metric.
-
 """
 import argparse
 import os
 import os.path as osp
-import time
-
 import sys
+import time
 
 import numpy as np
 import torch
