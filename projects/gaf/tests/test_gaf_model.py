@@ -132,6 +132,22 @@ def test_attention_range_and_shape():
     assert attention.std() > 0
 
 
+def test_foreground_and_background_normalisation():
+    torch.manual_seed(0)
+    x, attention = torch.randn(2, 16, 32), torch.rand(2, 16, 32)
+    model = GAF(**SMALL)
+    mask = model._valid_mask(x, [32, 20])
+    foreground = model.foreground(x, attention, mask)
+    assert torch.allclose(foreground[1], x[1] * attention[1] / attention[1, :, :20].mean())
+    background = model.background(x, attention, mask)
+    assert torch.allclose(background[0], x[0] * (1 - attention[0]) / (1 - attention[0]).mean())
+    faithful = GAF(**SMALL, norm='batch_sum').foreground(x, attention, mask)
+    total = attention[0].sum() + attention[1, :, :20].sum()
+    assert torch.allclose(faithful, x * attention / total)
+    with pytest.raises(ValueError, match="norm must be one of"):
+        GAF(**SMALL, norm='sum')
+
+
 def test_gaf_with_attention_one_equals_afsd_for_shared_weights():
     torch.manual_seed(0)
     gaf = GAF(**SMALL, bg_weight=0., pull_weight=0.)
