@@ -1,10 +1,9 @@
 # AVA v2.2 (mmaction2's layout, tools/data/ava of mmaction2) under data/ava/, read by mmaction2's
 # AVADataset (SafeAVADataset: the same, with the proposals pickle loaded without running code),
-# trained and evaluated on the 60 classes of the official evaluation (custom_classes: label index
-# i is the i-th id of the label map) with mmaction2's AVAMetric (the official AVA frame-mAP@0.5
-# on the CSVs). The public FBIL recipe's data: 32 frames at interval 2, the short side resized to
-# 256, horizontal flips in training; training boxes are the ground truth and the FAIR detections
-# scoring >= 0.9, validation boxes the detections scoring >= 0.85.
+# trained and evaluated on the 60 classes of the official evaluation (custom_classes: label
+# index i is the i-th of them). The public FBIL recipe's data: 32 frames at interval 2, the short
+# side resized to 256, horizontal flips in training; training boxes are the ground truth and the
+# FAIR detections scoring >= 0.9, validation boxes the detections scoring >= 0.85.
 data_root = 'data/ava'
 anno_root = f'{data_root}/annotations'
 label_file = f'{anno_root}/ava_action_list_v2.2_for_activitynet_2019.pbtxt'
@@ -65,11 +64,21 @@ val_dataloader = dict(
         **dataset_common))
 test_dataloader = val_dataloader
 
-val_evaluator = dict(
-    type='AVAMetric',
-    ann_file=f'{anno_root}/ava_val_v2.2.csv',
-    exclude_file=f'{anno_root}/ava_val_excluded_timestamps_v2.2.csv',
-    label_file=label_file,
-    num_classes=num_classes,
-    custom_classes=ava60_classes)
+# The official AVA evaluation (mmaction2's AVAMetric) and the project's exact frame-mAP@0.5 on
+# the same CSV (every class with ground truth counts, detections on frames without ground truth
+# are false positives: vsgt/evaluation/README.md), whose ground truth
+# projects/fbil/tools/ava_gt.py writes from the CSV.
+val_evaluator = [
+    dict(
+        type='AVAMetric',
+        ann_file=f'{anno_root}/ava_val_v2.2.csv',
+        exclude_file=f'{anno_root}/ava_val_excluded_timestamps_v2.2.csv',
+        label_file=label_file,
+        num_classes=num_classes,
+        custom_classes=ava60_classes),
+    dict(
+        type='FrameMAP',
+        gt_file=f'{anno_root}/ava_val_v2.2_gt.pkl',
+        ann_file=f'{anno_root}/ava_val_v2.2.csv'),
+]
 test_evaluator = val_evaluator
