@@ -150,8 +150,7 @@ class FBILHead(BaseModule):
                  fusion: str = 'afa',
                  actor_self_attn: str = 'none',
                  seed: Optional[int] = None,
-                 init_cfg: Optional[dict] = None,
-                 **kwargs) -> None:
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if hidden_channels % num_heads or hidden_channels % 2:
             raise ValueError(f'shared_head.hidden_channels ({hidden_channels}) must be even and '
@@ -270,7 +269,7 @@ class FBILHead(BaseModule):
                                  '(N, C, T, H, W)')
 
     def forward(self, x: Tensor, feat: Tensor, rois: Tensor,
-                img_metas: Optional[List[dict]] = None, **kwargs) -> Tensor:
+                img_metas: Optional[List[dict]] = None) -> Tensor:
         """RoI features (R, C, T, 7, 7) -> (R, out_channels, 1, 1, 1); see the class."""
         self._check_channels(x, feat)
         clip_of = rois[:, 0].long()
@@ -278,10 +277,11 @@ class FBILHead(BaseModule):
             if not (clip_of == clip).any():
                 raise ValueError(f'{_sample_name(img_meta, clip)}: no proposals (RoIs) to '
                                  'score; give every clip at least one person box')
+        if len(rois) == 0:
+            return x.new_zeros(0, self.out_channels, 1, 1, 1)
         actors = self.reduce(x.mean(2)).amax(dim=(2, 3))
-        if not self.branches or len(rois) == 0:
-            return actors.new_zeros(0, self.out_channels, 1, 1, 1) if len(rois) == 0 else \
-                actors[:, :, None, None, None]
+        if not self.branches:
+            return actors[:, :, None, None, None]
         contexts = self.reduce(feat.mean(2))
         outputs = {name: actors.new_zeros(actors.shape) for name in self.branches}
         for clip in clip_of.unique().tolist():
