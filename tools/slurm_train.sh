@@ -1,24 +1,11 @@
 #!/usr/bin/env bash
 # Train on a Slurm cluster: bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [train.py options]
 #
-# mmaction2's interface. Environment: GPUS (tasks in all, default 8), GPUS_PER_NODE (default 8;
-# 0 runs CPU tasks, TASKS_PER_NODE of them per node, over gloo), CPUS_PER_TASK (default 5),
-# SRUN_ARGS (extra srun options), PYTHON (default python).
+# mmaction2's interface; the environment variables are those of tools/slurm_launch.sh.
 set -euo pipefail
 if [ $# -lt 4 ]; then
   echo "usage: $0 PARTITION JOB_NAME CONFIG WORK_DIR [train.py options]" >&2
   exit 2
 fi
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PARTITION=$1 JOB_NAME=$2 CONFIG=$3 WORK_DIR=$4
-shift 4
-GPUS=${GPUS:-8}
-GPUS_PER_NODE=${GPUS_PER_NODE:-8}
-TASKS_PER_NODE=${TASKS_PER_NODE:-$GPUS_PER_NODE}
-gres=()
-[ "$GPUS_PER_NODE" -gt 0 ] && gres=(--gres="gpu:$GPUS_PER_NODE")
-# shellcheck disable=SC2086
-exec srun -p "$PARTITION" --job-name="$JOB_NAME" "${gres[@]}" --ntasks="$GPUS" \
-  --ntasks-per-node="$TASKS_PER_NODE" --cpus-per-task="${CPUS_PER_TASK:-5}" --kill-on-bad-exit=1 \
-  ${SRUN_ARGS:-} "${PYTHON:-python}" -u "$ROOT/tools/train.py" "$CONFIG" --work-dir "$WORK_DIR" \
-  --launcher slurm "$@"
+exec bash "$(dirname "${BASH_SOURCE[0]}")/slurm_launch.sh" "$1" "$2" train.py "$3" --work-dir "$4" \
+  "${@:5}"
