@@ -7,14 +7,15 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-from mmaction.registry import DATASETS, METRICS, MODELS, TRANSFORMS
+from mmaction.registry import MODELS
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.optim import OptimWrapperDict, build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 from projects.gaf.tools import class_agnostic_annotations, fuse_checkpoints
-from vsgt.testing import run_in_process
+from vsgt.testing import (assert_predicts_in_video, assert_registered, assert_train_step_learns,
+                          load_config, random_tal_window, run_in_process)
 
 torch.set_num_threads(1)
 
@@ -22,27 +23,14 @@ CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs'
 CONFIGS = sorted(osp.basename(path) for path in glob.glob(osp.join(CONFIG_DIR, '*.py')))
 
 
-def load(name):
-    cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
-    init_default_scope(cfg.default_scope)
-    return cfg
-
-
 def random_batch(cfg, width):
     """Two packed windows (one padded) with two actions each."""
     pack = Compose(cfg.test_dataloader.dataset.pipeline[1:])
     size = cfg.test_dataloader.dataset.window_size
     rng = np.random.default_rng(0)
-    windows = []
-    for num_valid in (size, int(0.6 * size)):
-        feature = np.zeros((size, width), np.float32)
-        feature[:num_valid] = rng.standard_normal((num_valid, width))
-        windows.append(pack(dict(
-            feature=feature, num_valid=num_valid, gt_labels=np.array([0, 0]),
-            gt_segments=np.array([[0.1, 0.3], [0.5, 0.55]]) * num_valid, video_name='v',
-            duration=100., feature_rate=1., feature_offset=0., window_start=0,
-            window_size=size, scale=1.)))
-    return pseudo_collate(windows)
+    return pseudo_collate([pack(random_tal_window(rng, size, width, num_valid, labels=[0, 0],
+                                                  feature_rate=1.))
+                           for num_valid in (size, int(0.6 * size))])
 
 
 def test_all_configs_are_here():
@@ -53,13 +41,9 @@ def test_all_configs_are_here():
 
 @pytest.mark.parametrize('name', CONFIGS)
 def test_config_builds_trains_and_predicts(name):
-    cfg = load(name)
+    cfg = load_config(osp.join(CONFIG_DIR, name))
     assert cfg.custom_imports.imports == ['vsgt', 'projects.gaf.gaf']
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        dataset = cfg[loader].dataset
-        assert DATASETS.get(dataset.type) is not None
-        assert all(TRANSFORMS.get(step.type) for step in dataset.pipeline)
-    assert METRICS.get(cfg.val_evaluator.type) is not None
+    assert_registered(cfg)
     model = MODELS.build(cfg.model)
     data = random_batch(cfg, cfg.test_dataloader.dataset.feature_dim)
     if cfg.model.type != 'TwoStreamFusion':
@@ -67,15 +51,8 @@ def test_config_builds_trains_and_predicts(name):
         optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
         assert isinstance(optim_wrapper, OptimWrapperDict) == model.__dict__.get('with_gaf',
                                                                                   False)
-        before = [p.detach().clone() for p in model.parameters()]
-        losses = model.train_step(data, optim_wrapper)
-        assert all(torch.isfinite(value) for value in losses.values())
-        assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
-    model.eval()
-    for result in model.test_step(data):
-        pred = result.pred_instances
-        assert pred.segments.shape == (len(pred.scores), 2)
-        assert (pred.segments >= 0).all() and (pred.segments <= 100.).all()
+        assert_train_step_learns(model, data, optim_wrapper)
+    assert_predicts_in_video(model, data)
 
 
 def test_fuse_checkpoints_tool(tmp_path, capsys):
