@@ -4,11 +4,10 @@ generated 'clutter' synthetic TAL set and scored with tools/test.py."""
 import os.path as osp
 
 import pytest
-from mmengine.config import Config
 
 from vsgt.datasets.synthetic_tal import generate_synthetic_tal
-from vsgt.testing import ROOT, SINGLE_PROCESS, run_tool
-from vsgt.utils import last_checkpoint, read_test_metrics, save_initial_checkpoint
+from vsgt.testing import ROOT, untrained_trained_frozen
+from vsgt.utils import last_checkpoint
 
 CONFIG = osp.join(ROOT, 'projects', 'gaf', 'configs', 'gaf_synthetic.py')
 ITERS = 60
@@ -16,6 +15,9 @@ SHORT = [f'train_cfg.max_iters={ITERS}', f'train_cfg.val_interval={ITERS}',
          'param_scheduler.0.end=10', 'param_scheduler.1.begin=10',
          f'param_scheduler.1.end={ITERS}', f'default_hooks.checkpoint.interval={ITERS}',
          'model.pull_warmup=20']
+# Control: the same run with zero learning rates (both optimizers) learns nothing.
+FROZEN = ['train_cfg.max_iters=2', 'optim_wrapper.detector.optimizer.lr=0',
+          'optim_wrapper.cvae.optimizer.lr=0', 'default_hooks.checkpoint.interval=2']
 # How far the trained model must beat the untrained one in mAP (tIoU 0.3:0.1:0.7) on the
 # validation videos. Measured with these settings (seed 0): untrained mAP 0.011, trained 0.352
 # (mAP@0.5 0.317); the zero-learning-rate control scores exactly the untrained value (same
@@ -32,35 +34,8 @@ def project(tmp_path_factory):
     return root
 
 
-def train(project, name, *options):
-    work_dir = project / name
-    result = run_tool('train.py', CONFIG, '--work-dir', work_dir, '--seed', 0, '--no-validate',
-                      '--cfg-options', *options, *SINGLE_PROCESS, cwd=project)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return last_checkpoint(str(work_dir))
-
-
-def evaluate(project, checkpoint, name):
-    work_dir = project / name
-    result = run_tool('test.py', CONFIG, checkpoint, '--work-dir', work_dir, '--cfg-options',
-                      *SINGLE_PROCESS, cwd=project)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return read_test_metrics(str(work_dir))
-
-
 def test_gaf_trained_briefly_beats_its_untrained_self(project):
-    untrained = project / 'untrained.pth'
-    save_initial_checkpoint(Config.fromfile(CONFIG), str(untrained))
-    before = evaluate(project, untrained, 'test_untrained')
-
-    trained = train(project, 'train', *SHORT)
-    assert trained.endswith(f'iter_{ITERS}.pth')
-    after = evaluate(project, trained, 'test_trained')
-
-    # Control: the same run with zero learning rates (both optimizers) learns nothing.
-    frozen = train(project, 'frozen', 'train_cfg.max_iters=2',
-                   'optim_wrapper.detector.optimizer.lr=0', 'optim_wrapper.cvae.optimizer.lr=0',
-                   'default_hooks.checkpoint.interval=2')
-    control = evaluate(project, frozen, 'test_frozen')
+    before, after, control = untrained_trained_frozen(CONFIG, project, SHORT, FROZEN)
+    assert last_checkpoint(str(project / 'trained')).endswith(f'iter_{ITERS}.pth')
     assert after['mAP'] >= before['mAP'] + MARGIN
     assert control['mAP'] < before['mAP'] + MARGIN

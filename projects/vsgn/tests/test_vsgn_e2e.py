@@ -3,17 +3,19 @@ with tools/train.py on a freshly generated synthetic TAL set and scored with too
 import os.path as osp
 
 import pytest
-from mmengine.config import Config
 
 from vsgt.datasets.synthetic_tal import generate_synthetic_tal
-from vsgt.testing import ROOT, SINGLE_PROCESS, run_tool
-from vsgt.utils import last_checkpoint, read_test_metrics, save_initial_checkpoint
+from vsgt.testing import ROOT, untrained_trained_frozen
+from vsgt.utils import last_checkpoint
 
 CONFIG = osp.join(ROOT, 'projects', 'vsgn', 'configs', 'vsgn_synthetic.py')
 # Half the shipped schedule (400 iterations of 8 windows), the cosine ending at the new end.
 ITERS = 200
 SHORT = [f'train_cfg.max_iters={ITERS}', f'train_cfg.val_interval={ITERS}',
          f'param_scheduler.1.end={ITERS}', f'default_hooks.checkpoint.interval={ITERS}']
+# Control: the same run with a zero learning rate does not learn, and must not pass.
+FROZEN = ['train_cfg.max_iters=2', 'optim_wrapper.optimizer.lr=0',
+          'default_hooks.checkpoint.interval=2']
 # How far the trained model must beat the untrained one, in mAP (tIoU 0.3:0.1:0.7) and in
 # AP_short@0.5 (actions <= 8 steps) on the validation videos. Measured with these settings
 # (seed 0): untrained mAP 0.0066 and AP_short 0.0055; trained mAP 0.640 and AP_short 0.791; the
@@ -31,35 +33,9 @@ def project(tmp_path_factory):
     return root
 
 
-def train(project, name, *options):
-    work_dir = project / name
-    result = run_tool('train.py', CONFIG, '--work-dir', work_dir, '--seed', 0, '--no-validate',
-                      '--cfg-options', *options, *SINGLE_PROCESS, cwd=project)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return last_checkpoint(str(work_dir))
-
-
-def evaluate(project, checkpoint, name):
-    work_dir = project / name
-    result = run_tool('test.py', CONFIG, checkpoint, '--work-dir', work_dir, '--cfg-options',
-                      *SINGLE_PROCESS, cwd=project)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return read_test_metrics(str(work_dir))
-
-
 def test_vsgn_trained_briefly_beats_its_untrained_self(project):
-    untrained = project / 'untrained.pth'
-    save_initial_checkpoint(Config.fromfile(CONFIG), str(untrained))
-    before = evaluate(project, untrained, 'test_untrained')
-
-    trained = train(project, 'train', *SHORT)
-    assert trained.endswith(f'iter_{ITERS}.pth')
-    after = evaluate(project, trained, 'test_trained')
-
-    # Control: the same run with a zero learning rate does not learn, and must not pass.
-    frozen = train(project, 'frozen', 'train_cfg.max_iters=2', 'optim_wrapper.optimizer.lr=0',
-                   'default_hooks.checkpoint.interval=2')
-    control = evaluate(project, frozen, 'test_frozen')
+    before, after, control = untrained_trained_frozen(CONFIG, project, SHORT, FROZEN)
+    assert last_checkpoint(str(project / 'trained')).endswith(f'iter_{ITERS}.pth')
     for key in ('mAP', 'AP_short@0.5'):
         assert after[key] >= before[key] + MARGIN
         assert control[key] < before[key] + MARGIN
