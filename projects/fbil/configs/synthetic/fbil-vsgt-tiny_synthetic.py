@@ -1,5 +1,6 @@
-# FBIL on VSGT-tiny's stage 2 (stride 8, 32 channels), with configs/synthetic/vsgt-tiny_synthetic.py's
-# schedule (1200 iterations of 2 clips): d 64, 4 heads, FFN 128, depths 1 / 1 / 1.
+# FBIL on VSGT-tiny's stage 2 (stride 8, 32 channels) with the schedule of
+# configs/synthetic/vsgt-tiny_synthetic.py (1200 iterations of 2 clips): d 64, 4 heads, FFN 128,
+# depths 1 / 1 / 1.
 _base_ = '../../../../configs/synthetic/vsgt-tiny_synthetic.py'
 
 custom_imports = dict(imports=['vsgt', 'projects.fbil.fbil'], allow_failed_imports=False)
