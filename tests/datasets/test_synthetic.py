@@ -322,3 +322,28 @@ def test_hard_preset_dataset_has_no_distractor_boxes(tmp_path):
         video = _hard_video(int(video_id.split('_')[1]), num_frames=12)
         assert sum(len(t) for t in tubes.values()) == len(video.labels)
     assert set(gt['resolution'].values()) == {(120, 160)}
+
+
+def test_recognition_preset_is_one_large_actor_per_small_clip(tmp_path):
+    summary = _generate(tmp_path / 'rec', num_videos=10, preset='recognition',
+                        rawframe_lists=True)
+    assert summary['frame_size'] == (64, 48) and summary['preset'] == 'recognition'
+    recognition = synthetic.SYNTHETIC_PRESETS['recognition']
+    mask, _ = actor_sprite((64, 48), recognition['style'].actor_height)
+    assert mask.shape == (22, 11)  # 0.45 of 48 rows, over twice the default's 0.2
+    ann = tmp_path / 'rec' / 'annotations'
+    rows = [line.split() for split in ('train', 'val')
+            for line in (ann / f'rawframes_{split}.txt').read_text().splitlines()]
+    assert len(rows) == 10
+    for video_id, num_frames, label in rows:
+        video = render_synthetic_video(0, int(video_id.split('_')[1]), 12, (64, 48), (1, 1),
+                                       recognition['style'])
+        assert video.labels.tolist() == [int(label)] and int(num_frames) == 12
+        assert (video.boxes[0, :, 3] - video.boxes[0, :, 1] == 22).all()
+        first = cv2.imread(str(tmp_path / 'rec' / 'rawframes' / video_id / 'img_00001.jpg'))
+        assert first.shape == (48, 64, 3)
+        assert np.abs(first.astype(int) - video.frames[0]).mean() < 3
+        walked = video.boxes[0, -1, 0] - video.boxes[0, 0, 0]
+        direction = {'walk_left': -1, 'walk_right': 1}.get(SYNTHETIC_CLASSES[int(label)])
+        if direction:
+            assert direction * walked >= 8  # 0.77 to 1.15 px per frame over 11 steps

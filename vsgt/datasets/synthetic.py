@@ -91,12 +91,16 @@ class SyntheticStyle:
 
 #: ``generate_synthetic_dataset`` presets: the style and the defaults of ``frame_size`` and
 #: ``actors_per_video``. 'hard' is crowded (up to six actors, classes may repeat), with smaller
-#: actors, distractors, a sliding background, camera jitter and occlusion.
+#: actors, distractors, a sliding background, camera jitter and occlusion. 'recognition' is the
+#: clip classification set: one large actor (22 px of 48) per small 64x48 clip, frames a
+#: recognizer reads without resizing.
 SYNTHETIC_PRESETS = {
     'default': dict(style=SyntheticStyle(), frame_size=(128, 96), actors_per_video=(2, 3)),
     'hard': dict(style=SyntheticStyle(actor_height=0.1, walk_speed=0.6, distractors=(2, 4),
                                       background_drift=0.75, camera_jitter=2, occluders=2),
                  frame_size=(160, 120), actors_per_video=(4, 6)),
+    'recognition': dict(style=SyntheticStyle(actor_height=0.45), frame_size=(64, 48),
+                        actors_per_video=(1, 1)),
 }
 
 
@@ -475,14 +479,15 @@ def generate_synthetic_dataset(out_dir: str,
         val_key_frame_stride: The same for the val split; the default 1 annotates (and so
             evaluates) every frame, as UCF101-24's protocol does, so that detections can be
             linked into tubes of moving actors.
-        preset: A key of :data:`SYNTHETIC_PRESETS`: ``'default'`` or ``'hard'``.
+        preset: A key of :data:`SYNTHETIC_PRESETS`: ``'default'``, ``'hard'`` or
+            ``'recognition'``.
         jittered_proposals: Jittered copies of each GT box in the proposals.
         proposal_jitter: Std of the jitter of each box corner, relative to the
             box width/height.
         false_proposals: Boxes on the background per key frame.
         seed: Seed; equal arguments give byte-identical files.
         rawframe_lists: Also write ``RawframeDataset`` lists of clip-level labels (needs
-            ``actors_per_video=(1, 1)``).
+            ``actors_per_video=(1, 1)``, the 'recognition' preset's).
         overwrite: Replace a non-empty ``out_dir``.
         progress: Show a progress bar.
 

@@ -20,11 +20,13 @@ def parse_args(argv=None):
     parser.add_argument('--num-frames', type=int, default=40, help='frames per video')
     parser.add_argument('--preset', choices=sorted(SYNTHETIC_PRESETS), default='default',
                         help="'hard': crowded clips of small actors with distractors, a sliding "
-                        'background, camera jitter and occlusion (README.md)')
+                        "background, camera jitter and occlusion; 'recognition': one large actor "
+                        'per 64x48 clip (README.md)')
     parser.add_argument('--frame-size', type=int, nargs=2, metavar=('WIDTH', 'HEIGHT'),
-                        help="default: the preset's (128 96; hard: 160 120)")
+                        help="default: the preset's (128 96; hard: 160 120; recognition: 64 48)")
     parser.add_argument('--actors', type=int, nargs=2, metavar=('MIN', 'MAX'),
-                        help="number of actors per video; default: the preset's (2 3; hard: 4 6)")
+                        help="number of actors per video; default: the preset's (2 3; hard: 4 6; "
+                        'recognition: 1 1)')
     parser.add_argument('--val-fraction', type=float, default=0.25)
     parser.add_argument('--key-frame-stride', type=int, default=4,
                         help='annotate every STRIDE-th frame of the train split')
@@ -38,7 +40,8 @@ def parse_args(argv=None):
                         help='background boxes among the proposals of each key frame')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--rawframe-lists', action='store_true',
-                        help='also write RawframeDataset lists of clip labels (needs --actors 1 1)')
+                        help='also write RawframeDataset lists of clip labels (needs one actor '
+                        'per video: --preset recognition or --actors 1 1)')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace OUT_DIR when it is not empty')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
