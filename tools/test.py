@@ -8,7 +8,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (and evaluate) a VSGT / mmaction2 model')
     add_common_args(parser)
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--dump', help='write the raw predictions to this pickle (.pkl/.pickle; numpy arrays, no tensors)')
+    parser.add_argument('--dump', help='write the raw predictions to this pickle (.pkl/.pickle; '
+                        'numpy arrays, no tensors)')
     return parser.parse_args(argv)
 
 

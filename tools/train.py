@@ -1,4 +1,7 @@
-"""Train a model from a config: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]``."""
+"""Train a model from a config.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [options]
+"""
 import argparse
 import os.path as osp
 
@@ -29,7 +32,8 @@ def build_config(args):
     cfg = load_config(args)
     if args.amp:
         if not torch.cuda.is_available():
-            raise ValueError('--amp needs a CUDA device (mmengine AmpOptimWrapper); none is visible')
+            raise ValueError('--amp needs a CUDA device (mmengine AmpOptimWrapper); none is '
+                             'visible')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':

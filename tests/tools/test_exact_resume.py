@@ -1,4 +1,5 @@
-"""Resume is exact: a run SIGKILLed after a checkpoint and resumed repeats the uninterrupted losses."""
+"""Resume is exact: a run SIGKILLed after a checkpoint and resumed repeats the losses of the
+uninterrupted run."""
 import json
 import os.path as osp
 import signal

@@ -17,8 +17,8 @@ from mmengine.config.utils import ConfigParsingError
 
 #: Exceptions that come from what the user gave (a path, a config key, a data file): reported
 #: as one line. Anything else is a bug and keeps its traceback.
-USER_ERRORS = (FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError, ValueError,
-               KeyError, TypeError, AssertionError)
+USER_ERRORS = (FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError,
+               ValueError, KeyError, TypeError, AssertionError)
 
 
 def load_config(args):
