@@ -35,6 +35,9 @@ import cv2
 import numpy as np
 from mmengine.utils import ProgressBar
 
+from .synthetic_context import (CONTEXT_CLASSES, ball_centres, check_context_frame, draw_ball,
+                                motion_of, synthetic_classes)
+
 SYNTHETIC_CLASSES = ('stand', 'walk_left', 'walk_right', 'jump', 'circle')
 
 _SKIN_BGR = (140, 180, 225)
@@ -165,7 +168,8 @@ def distractor_sprite(frame_size: Tuple[int, int],
 
 def _check_render_args(num_frames: int, frame_size: Tuple[int, int],
                        actors_per_video: Tuple[int, int],
-                       style: SyntheticStyle = SyntheticStyle()) -> None:
+                       style: SyntheticStyle = SyntheticStyle(),
+                       context: bool = False) -> None:
     if not isinstance(num_frames, int) or num_frames < 2:
         raise ValueError(f'num_frames must be an int >= 2, got {num_frames!r}')
     if (len(frame_size) != 2 or not all(isinstance(v, int) for v in frame_size)
@@ -177,7 +181,10 @@ def _check_render_args(num_frames: int, frame_size: Tuple[int, int],
             or not 1 <= actors_per_video[0] <= actors_per_video[1]):
         raise ValueError('actors_per_video must be (min, max) ints with '
                          f'1 <= min <= max, got {actors_per_video!r}')
-    most = _geometry(frame_size, style.actor_height).num_lanes
+    geometry = _geometry(frame_size, style.actor_height)
+    if context:
+        check_context_frame(frame_size[0], geometry.sprite_width, geometry.sprite_height)
+    most = geometry.num_lanes
     if actors_per_video[1] > most:
         raise ValueError(f'a {frame_size[0]}x{frame_size[1]} frame holds at '
                          f'most {most} actors, got actors_per_video='
@@ -255,23 +262,26 @@ def render_synthetic_video(seed: int,
                            num_frames: int = 40,
                            frame_size: Tuple[int, int] = (128, 96),
                            actors_per_video: Tuple[int, int] = (2, 3),
-                           style: SyntheticStyle = SyntheticStyle()) -> SyntheticVideo:
+                           style: SyntheticStyle = SyntheticStyle(),
+                           context: bool = False) -> SyntheticVideo:
     """Render video ``video_index`` of the dataset generated from ``seed``.
 
     Actors of one video have different classes while there are at most as many actors as
     classes. The video depends only on the arguments. With the default ``style`` boxes are the
     exact extent of the drawn actor; with occluders or camera jitter they are the actor's full
-    extent (clipped to the frame), of which some pixels may be hidden.
+    extent (clipped to the frame), of which some pixels may be hidden. ``context`` adds the
+    class ``watch_ball`` (:mod:`.synthetic_context`).
     """
-    _check_render_args(num_frames, frame_size, actors_per_video, style)
+    _check_render_args(num_frames, frame_size, actors_per_video, style, context)
+    classes = synthetic_classes(SYNTHETIC_CLASSES, context)
     width, height = frame_size
     geometry = _geometry(frame_size, style.actor_height)
     rng = np.random.default_rng([seed, video_index, 0])
     style_rng = np.random.default_rng([seed, video_index, 2])
+    ball_rng = np.random.default_rng([seed, video_index, 3])
     num_actors = int(rng.integers(actors_per_video[0],
                                   actors_per_video[1] + 1))
-    labels = rng.choice(len(SYNTHETIC_CLASSES), num_actors,
-                        replace=num_actors > len(SYNTHETIC_CLASSES))
+    labels = rng.choice(len(classes), num_actors, replace=num_actors > len(classes))
     lanes = rng.choice(geometry.num_lanes, num_actors, replace=False)
     first_lane_top = (height - geometry.num_lanes * geometry.lane_height) // 2
 
@@ -311,8 +321,12 @@ def render_synthetic_video(seed: int,
     boxes = np.zeros((num_actors, num_frames, 4), np.int64)
     for actor, (label, lane) in enumerate(zip(labels, lanes)):
         ground = lane_ground(lane, rng)
-        xs, ys = _trajectory(rng, SYNTHETIC_CLASSES[label], num_frames, ground,
+        xs, ys = _trajectory(rng, motion_of(classes[label]), num_frames, ground,
                              width, geometry, style.walk_speed)
+        if classes[label] in CONTEXT_CLASSES:
+            box = (xs[0], ys[0], xs[0] + sprite_width, ys[0] + sprite_height)
+            draw_ball(frames, ball_centres(ball_rng, box, width, num_frames, sprite_height) -
+                      shifts, sprite_height)
         xs, ys = xs - shifts[:, 0], ys - shifts[:, 1]
         boxes[actor] = np.stack(
             [np.clip(xs, 0, width), np.clip(ys, 0, height),
@@ -408,9 +422,9 @@ def _check_dataset_args(num_videos: int, val_fraction: float,
             f'proposal_jitter must be >= 0, got {proposal_jitter!r}')
 
 
-def _label_map_text() -> str:
+def _label_map_text(classes: Tuple[str, ...]) -> str:
     return ''.join(f'item {{\n  name: "{name}"\n  id: {index}\n}}\n'
-                   for index, name in enumerate(SYNTHETIC_CLASSES, 1))
+                   for index, name in enumerate(classes, 1))
 
 
 def _write_frames(frame_dir: Path, frames: np.ndarray) -> None:
@@ -462,6 +476,7 @@ def generate_synthetic_dataset(out_dir: str,
                                false_proposals: int = 1,
                                seed: int = 0,
                                rawframe_lists: bool = False,
+                               context: bool = False,
                                overwrite: bool = False,
                                progress: bool = True) -> Dict:
     """Write the synthetic dataset into ``out_dir`` (layout: module docstring).
@@ -488,6 +503,8 @@ def generate_synthetic_dataset(out_dir: str,
         seed: Seed; equal arguments give byte-identical files.
         rawframe_lists: Also write ``RawframeDataset`` lists of clip-level labels (needs
             ``actors_per_video=(1, 1)``, the 'recognition' preset's).
+        context: Add the class ``watch_ball`` (:mod:`.synthetic_context`): actors that stand
+            exactly as ``stand`` actors, with a ball rolling in their lane, away from them.
         overwrite: Replace a non-empty ``out_dir``.
         progress: Show a progress bar.
 
@@ -501,7 +518,8 @@ def generate_synthetic_dataset(out_dir: str,
     style = SYNTHETIC_PRESETS[preset]['style']
     frame_size = tuple(frame_size or SYNTHETIC_PRESETS[preset]['frame_size'])
     actors_per_video = tuple(actors_per_video or SYNTHETIC_PRESETS[preset]['actors_per_video'])
-    _check_render_args(num_frames, frame_size, actors_per_video, style)
+    _check_render_args(num_frames, frame_size, actors_per_video, style, context)
+    classes = synthetic_classes(SYNTHETIC_CLASSES, context)
     if rawframe_lists and tuple(actors_per_video) != (1, 1):
         raise ValueError('rawframe_lists needs one actor per video (actors_per_video=(1, 1)), '
                          f'got {actors_per_video!r}')
@@ -534,7 +552,7 @@ def generate_synthetic_dataset(out_dir: str,
         for index, video_id in enumerate(video_ids):
             split = 'val' if index in val_indices else 'train'
             video = render_synthetic_video(seed, index, num_frames,
-                                           frame_size, actors_per_video, style)
+                                           frame_size, actors_per_video, style, context)
             _write_frames(staging_dir / 'rawframes' / video_id, video.frames)
             frame_numbers = np.arange(1, num_frames + 1, dtype=np.float32)
             tubes = {}
@@ -570,7 +588,7 @@ def generate_synthetic_dataset(out_dir: str,
             (ann_dir / f'{split}.csv').write_text(''.join(
                 row + '\n' for row in rows[split]))
             _dump_pickle(proposals[split], ann_dir / f'proposals_{split}.pkl')
-        (ann_dir / 'action_list.pbtxt').write_text(_label_map_text())
+        (ann_dir / 'action_list.pbtxt').write_text(_label_map_text(classes))
         if rawframe_lists:
             for name, lines in clip_rows.items():
                 (ann_dir / f'rawframes_{name}.txt').write_text(''.join(
@@ -579,7 +597,7 @@ def generate_synthetic_dataset(out_dir: str,
                         if i not in val_indices]
         val_videos = [v for i, v in enumerate(video_ids) if i in val_indices]
         _dump_pickle(
-            dict(labels=list(SYNTHETIC_CLASSES),
+            dict(labels=list(classes),
                  gttubes=gt_tubes,
                  nframes={v: num_frames for v in video_ids},
                  train_videos=[train_videos],
@@ -607,7 +625,7 @@ def generate_synthetic_dataset(out_dir: str,
                       for name in clip_rows})
     return dict(
         out_dir=str(out_dir),
-        classes=list(SYNTHETIC_CLASSES),
+        classes=list(classes),
         train_videos=train_videos,
         val_videos=val_videos,
         num_frames=num_frames,

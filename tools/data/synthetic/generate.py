@@ -39,6 +39,9 @@ def parse_args(argv=None):
     parser.add_argument('--false-proposals', type=int, default=1,
                         help='background boxes among the proposals of each key frame')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--context', action='store_true',
+                        help='add the class watch_ball: stand actors with a ball rolling in '
+                        'their lane, away from them (README.md)')
     parser.add_argument('--rawframe-lists', action='store_true',
                         help='also write RawframeDataset lists of clip labels (needs one actor '
                         'per video: --preset recognition or --actors 1 1)')
@@ -66,6 +69,7 @@ def main(argv=None):
             false_proposals=args.false_proposals,
             seed=args.seed,
             rawframe_lists=args.rawframe_lists,
+            context=args.context,
             overwrite=args.overwrite,
             progress=not args.no_progress)
     except (ValueError, OSError) as error:
