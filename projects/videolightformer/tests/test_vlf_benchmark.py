@@ -2,6 +2,7 @@
 import importlib.util
 import os.path as osp
 
+from vsgt.datasets.synthetic import SYNTHETIC_PRESETS
 from vsgt.testing import ROOT
 
 
@@ -27,6 +28,10 @@ def test_configs_point_at_the_generated_data_and_share_the_schedule(tmp_path):
         assert cfg.train_cfg.max_iters == 40 and cfg.train_dataloader.batch_size == 2
         assert [(s.begin, s.end) for s in cfg.param_scheduler] == [(0, 4), (4, 40)]
         assert cfg.randomness.seed == 3
+        # The recognition preset's frames are read at the size the FLOPs are counted at.
+        assert tuple(cfg.frame_size) == SYNTHETIC_PRESETS['recognition']['frame_size']
+        assert not any('Resize' in s.type or 'Crop' in s.type
+                       for s in cfg.train_dataloader.dataset.pipeline)
     heads = [cfg.model.cls_head for cfg in configs]
     assert [h.type for h in heads] == ['VLFHead', 'TSNHead', 'TSMHead', 'VLFHead']
     assert heads[0].temporal_pe == 'learned' and heads[3].temporal_pe is None

@@ -22,7 +22,7 @@ WALK_LEFT, WALK_RIGHT = SYNTHETIC_CLASSES.index('walk_left'), SYNTHETIC_CLASSES.
 def synthetic(tmp_path_factory):
     root = tmp_path_factory.mktemp('vlf_data') / 'synthetic_rec'
     generate_synthetic_dataset(str(root), num_videos=8, num_frames=NUM_FRAMES,
-                               actors_per_video=(1, 1), rawframe_lists=True, seed=0,
+                               preset='recognition', rawframe_lists=True, seed=0,
                                progress=False)
     return root
 

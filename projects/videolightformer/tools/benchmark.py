@@ -2,7 +2,7 @@
 
 ``python projects/videolightformer/tools/benchmark.py OUT_DIR [--num-videos 240] [--iters 300]``
 
-Generates the synthetic recognition set (one actor per video) under ``OUT_DIR/data``, trains the
+Generates the synthetic set (its recognition preset) under ``OUT_DIR/data``, trains the
 four shipped synthetic configs on it with the same data, seed and iterations, and reports for
 each: val top-1, accuracy on the reversal pairs (each val walk clip and its time-reversed copy
 with walk_left <-> walk_right swapped; a model blind to frame order scores at most 0.5), fvcore
@@ -113,7 +113,7 @@ def run_model(label, name, args, data_root):
     confusion = np.zeros((num_classes, num_classes), np.int64)
     np.add.at(confusion, (val_labels, val_predicted), 1)
 
-    width, height = cfg.frame_scale
+    width, height = cfg.frame_size
     clip = torch.randn(1, cfg.num_segments, 3, height, width)
     flops, _ = count_flops(Recognizer2DForFlops(model), clip)
     return dict(
@@ -175,9 +175,8 @@ def main(argv=None):
     args = parse_args(argv)
     data_root = osp.join(osp.abspath(args.out_dir), 'data', 'synthetic_rec')
     if not osp.isdir(data_root):
-        generate_synthetic_dataset(data_root, num_videos=args.num_videos,
-                                   actors_per_video=(1, 1), rawframe_lists=True,
-                                   seed=args.seed)
+        generate_synthetic_dataset(data_root, num_videos=args.num_videos, preset='recognition',
+                                   rawframe_lists=True, seed=args.seed)
     results = [run_model(label, name, args, data_root) for label, name in MODELS]
     summary = dict(args=vars(args), results=results)
     atomic_write(osp.join(args.out_dir, 'results.json'),

@@ -1,8 +1,9 @@
-# The synthetic set as a recognition task (tools/data/synthetic, `--actors 1 1 --rawframe-lists`):
-# one actor per 40-frame 128x96 clip, its motion class 0-4 the clip's label. T = 8 frames, one
-# per segment in time order (TSN sampling). No flip and no crop: a flip turns walk_left into
-# walk_right. From-scratch CPU schedule: AdamW, iteration-based, an infinite sampler (mmengine's
-# iteration loop sleeps 2 s at every end of a DefaultSampler epoch).
+# The synthetic set as a recognition task (tools/data/synthetic, `--preset recognition
+# --rawframe-lists`): one actor, 22 px tall, per 40-frame 64x48 clip, its motion class 0-4 the
+# clip's label. T = 8 frames, one per segment in time order (TSN sampling), read at their size.
+# No flip and no crop: a flip turns walk_left into walk_right. From-scratch CPU schedule:
+# AdamW, iteration-based, an infinite sampler (mmengine's iteration loop sleeps 2 s at every end
+# of a DefaultSampler epoch).
 _base_ = '../../../../configs/_base_/schedules/adamw_cosine_300i_cpu.py'
 
 custom_imports = dict(
@@ -10,7 +11,7 @@ custom_imports = dict(
 
 num_classes = 5
 num_segments = 8
-frame_scale = (64, 48)  # (width, height) the 128x96 frames are resized to
+frame_size = (64, 48)  # (width, height) of the preset's frames
 dataset_type = 'CheckedRawframeDataset'
 data_root = 'data/synthetic_rec'
 ann_root = f'{data_root}/annotations'
@@ -18,7 +19,6 @@ ann_root = f'{data_root}/annotations'
 train_pipeline = [
     dict(type='SampleFrames', clip_len=1, frame_interval=1, num_clips=num_segments),
     dict(type='RawFrameDecode'),
-    dict(type='Resize', scale=frame_scale, keep_ratio=False),
     dict(type='FormatShape', input_format='NCHW'),
     dict(type='PackActionInputs')
 ]
@@ -26,7 +26,6 @@ val_pipeline = [
     dict(type='SampleFrames', clip_len=1, frame_interval=1, num_clips=num_segments,
          test_mode=True),
     dict(type='RawFrameDecode'),
-    dict(type='Resize', scale=frame_scale, keep_ratio=False),
     dict(type='FormatShape', input_format='NCHW'),
     dict(type='PackActionInputs')
 ]
