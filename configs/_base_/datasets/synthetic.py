@@ -50,11 +50,12 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 # frame-mAP@0.5 on the annotated frames of val.csv (every frame, the generator's default, as in
-# UCF101-24's protocol) and video-mAP of the tubes linked from them (consecutive boxes linked at
-# IoU >= 0.5, VideoMAP's default; a set written with --val-key-frame-stride 4 puts a moving
-# actor's boxes too far apart for that).
+# UCF101-24's protocol) and video-mAP of the tubes linked from them. Consecutive boxes are linked
+# at IoU >= 0.4: a circling actor's ground-truth boxes overlap their successors by 0.46 to 1
+# (below 0.5 on 15% of frame pairs), every other class's by 0.54 or more. A set written with
+# --val-key-frame-stride 4 puts a moving actor's boxes too far apart for any such threshold.
 val_evaluator = [
     dict(type='FrameMAP', gt_file=f'{anno_root}/gt.pkl', ann_file=f'{anno_root}/val.csv'),
-    dict(type='VideoMAP', gt_file=f'{anno_root}/gt.pkl'),
+    dict(type='VideoMAP', gt_file=f'{anno_root}/gt.pkl', link_iou_thr=0.4),
 ]
 test_evaluator = val_evaluator
