@@ -203,7 +203,7 @@ def plot(rows, path):
                   capsize=3)
         axis.set_xlim(0, 1)
         axis.set_title(f'{key} (hard synthetic preset)')
-        axis.invert_yaxis()
+    axes[0].invert_yaxis()  # the axes share y: one inversion puts the first model on top
     fig.tight_layout()
     atomic_write(path, lambda file: fig.savefig(file, format='png', dpi=90))
     plt.close(fig)
