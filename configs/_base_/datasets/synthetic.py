@@ -54,6 +54,7 @@ test_dataloader = val_dataloader
 # at IoU >= 0.4: a circling actor's ground-truth boxes overlap their successors by 0.46 to 1
 # (below 0.5 on 15% of frame pairs), every other class's by 0.54 or more. A set written with
 # --val-key-frame-stride 4 puts a moving actor's boxes too far apart for any such threshold.
+# (tests/datasets/test_synthetic.py::test_consecutive_boxes_overlap_enough_for_the_configs_linking_thresholds)
 val_evaluator = [
     dict(type='FrameMAP', gt_file=f'{anno_root}/gt.pkl', ann_file=f'{anno_root}/val.csv'),
     dict(type='VideoMAP', gt_file=f'{anno_root}/gt.pkl', link_iou_thr=0.4),
