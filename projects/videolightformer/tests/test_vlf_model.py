@@ -103,12 +103,13 @@ def logits(model, inputs):
 
 
 def test_tsn_is_blind_to_frame_order_and_vlf_is_not():
-    """TSN averages frames: exactly invariant. VLF's temporal embedding tells frames apart;
-    without it (temporal_pe=None) its transformer is permutation-equivariant and the mean
-    invariant, so it is blind to the order again.
+    """TSN averages frames: exactly invariant. With the mean over all tokens, VLF's temporal
+    embedding tells frames apart; without it (temporal_pe=None) its transformer is
+    permutation-equivariant and the mean invariant, so it is blind to the order again. The
+    default pooling feeds the frames to the MLP in time order: order-aware even without it.
 
-    The order effect is measured against the effect of another clip: at init_std 0.2, reversal
-    moved VLF's logits by 2-5% of that (0.06% at the default 0.02), float error by 1e-5.
+    The order effect is measured against the effect of another clip: at init_std 0.2 (the
+    embeddings' std), reversal moves VLF's logits by a few percent of that; float error by 1e-5.
     """
     inputs, other_clip = clips(2, 8), clips(2, 8, seed=1)
     shuffled = inputs[:, torch.tensor([7, 2, 5, 0, 3, 6, 1, 4])]
@@ -117,18 +118,37 @@ def test_tsn_is_blind_to_frame_order_and_vlf_is_not():
     tsn = recognizer('TSNHead').eval()
     for other in reordered:
         assert torch.allclose(logits(tsn, inputs), logits(tsn, other), atol=1e-6)
-    for temporal_pe in ('learned', 'sine', None):
-        torch.manual_seed(0)
-        vlf = recognizer(num_segments=8, temporal_pe=temporal_pe, init_std=0.2).eval()
-        reference = logits(vlf, inputs)
-        clip_effect = (reference - logits(vlf, other_clip)).abs().max()
-        assert clip_effect > 1e-2
-        for other in reordered:
-            order_effect = (reference - logits(vlf, other)).abs().max()
-            if temporal_pe is None:
-                assert order_effect < 1e-5
-            else:
-                assert order_effect > 1e-3 * clip_effect, (temporal_pe, order_effect)
+    for pool in ('mean', 'cls', 'frames'):
+        for temporal_pe in ('learned', 'sine', None):
+            torch.manual_seed(0)
+            vlf = recognizer(num_segments=8, temporal_pe=temporal_pe, pool=pool,
+                             init_std=0.2).eval()
+            reference = logits(vlf, inputs)
+            clip_effect = (reference - logits(vlf, other_clip)).abs().max()
+            assert clip_effect > 1e-2
+            for other in reordered:
+                order_effect = (reference - logits(vlf, other)).abs().max()
+                if temporal_pe is None and pool != 'frames':
+                    assert order_effect < 1e-5, pool
+                else:
+                    assert order_effect > 1e-3 * clip_effect, (pool, temporal_pe, order_effect)
+
+
+def test_frames_pool_feeds_the_frames_in_time_order():
+    """pool='frames': the MLP reads the T frame means (after LayerNorm) concatenated in time
+    order, so its first layer is T*D wide."""
+    torch.manual_seed(0)
+    head = VLFHead(NUM_CLASSES, 16, num_segments=3, embed_dims=8, num_heads=2, spatial_depth=1,
+                   temporal_depth=1, temporal_pe=None).eval()
+    head.init_weights()
+    assert head.mlp[0].in_features == 3 * 8
+    captured = {}
+    head.norm.register_forward_hook(lambda module, args, out: captured.update(out=out))
+    maps = torch.randn(2 * 3, 16, 2, 2)
+    with torch.no_grad():
+        scores = head(maps)
+        assert captured['out'].shape == (2, 3, 8)
+        assert torch.allclose(scores, head.mlp(captured['out'].flatten(1)))
 
 
 def train_step_grads(model, inputs, seed=0):
@@ -144,7 +164,7 @@ def train_step_grads(model, inputs, seed=0):
                                 if p.grad is not None}
 
 
-@pytest.mark.parametrize('pool', ['mean', 'cls'])
+@pytest.mark.parametrize('pool', ['frames', 'mean', 'cls'])
 def test_every_parameter_gets_a_gradient(pool):
     torch.manual_seed(0)
     model = recognizer(num_segments=4, pool=pool)

@@ -1,13 +1,16 @@
 """VideoLightFormer against TSN, TSM and VLF without temporal embedding on the synthetic set.
 
-``python projects/videolightformer/tools/benchmark.py OUT_DIR [--num-videos 240] [--iters 300]``
+``python projects/videolightformer/tools/benchmark.py OUT_DIR [--num-videos 240] [--iters 300]
+[--seeds 0 1 2]``
 
-Generates the synthetic set (its recognition preset) under ``OUT_DIR/data``, trains the
-four shipped synthetic configs on it with the same data, seed and iterations, and reports for
-each: val top-1, accuracy on the reversal pairs (each val walk clip and its time-reversed copy
+Generates the synthetic set (its recognition preset, seed ``--data-seed``) under
+``OUT_DIR/data``, trains the five shipped synthetic configs on it with the same data, training
+seeds and iterations, and reports for each (mean and range over the seeds): val top-1, accuracy
+on the reversal pairs (each val walk clip and its time-reversed copy
 with walk_left <-> walk_right swapped; a model blind to frame order scores at most 0.5), fvcore
 FLOPs and parameters of one clip, and CPU clips/s, the last three also as ratios to TSN. Writes
-``OUT_DIR/results.json`` and ``OUT_DIR/confusion.png`` (val confusion matrices).
+``OUT_DIR/results.json`` and ``OUT_DIR/confusion.png`` (val confusion matrices summed over the
+seeds).
 """
 import argparse
 import json
@@ -27,7 +30,8 @@ from vsgt.utils.flops import count_flops
 
 CONFIG_DIR = osp.join(ROOT, 'projects', 'videolightformer', 'configs', 'synthetic')
 MODELS = (('VLF', 'vlf_r18s3_synthetic.py'), ('TSN', 'tsn_r18s3_synthetic.py'),
-          ('TSM', 'tsm_r18s3_synthetic.py'), ('VLF no temporal PE', 'vlf_r18s3-notpe_synthetic.py'))
+          ('TSM', 'tsm_r18s3_synthetic.py'), ('VLF no temporal PE', 'vlf_r18s3-notpe_synthetic.py'),
+          ('VLF mean pool', 'vlf_r18s3-meanpool_synthetic.py'))
 CONFIG_DATA_ROOT = 'data/synthetic_rec'
 
 
@@ -99,9 +103,10 @@ def clips_per_second(model, clip, repeats):
     return repeats / (time.perf_counter() - start)
 
 
-def run_model(label, name, args, data_root):
-    cfg = build_config(name, data_root, osp.join(args.out_dir, 'work_dirs', name[:-3]),
-                       args.iters, args.batch_size, args.seed)
+def run_model(label, name, args, data_root, seed):
+    cfg = build_config(name, data_root,
+                       osp.join(args.out_dir, 'work_dirs', f'{name[:-3]}_seed{seed}'),
+                       args.iters, args.batch_size, seed)
     runner = Runner.from_cfg(cfg)
     start = time.perf_counter()
     runner.train()
@@ -117,13 +122,29 @@ def run_model(label, name, args, data_root):
     clip = torch.randn(1, cfg.num_segments, 3, height, width)
     flops, _ = count_flops(Recognizer2DForFlops(model), clip)
     return dict(
-        model=label, config=name, train_s=round(train_s, 1),
+        model=label, config=name, seed=seed, train_s=round(train_s, 1),
         top1=float((val_labels == val_predicted).mean()),
         reversal_pair_acc=float((pair_labels == pair_predicted).mean()),
         num_val=len(val_labels), num_pairs=len(pair_labels) // 2,
         gflops=flops / 1e9, params_m=sum(p.numel() for p in model.parameters()) / 1e6,
         clips_per_s=clips_per_second(model, clip, args.speed_repeats),
         confusion=confusion.tolist())
+
+
+def summarise(runs):
+    """One row per model from its runs over the seeds: mean accuracies with their range, the
+    mean speed and time, the summed confusion matrix."""
+    rows = []
+    for label in dict.fromkeys(r['model'] for r in runs):
+        mine = [r for r in runs if r['model'] == label]
+        row = dict(mine[0], seeds=[r['seed'] for r in mine])
+        for key in ('top1', 'reversal_pair_acc', 'clips_per_s', 'train_s'):
+            values = [r[key] for r in mine]
+            row.update({key: float(np.mean(values)), f'{key}_range': (min(values), max(values))})
+        row['confusion'] = np.sum([r['confusion'] for r in mine], axis=0).tolist()
+        del row['seed']
+        rows.append(row)
+    return rows
 
 
 def plot_confusions(results, path):
@@ -146,13 +167,20 @@ def plot_confusions(results, path):
     plt.close(figure)
 
 
+def _with_range(row, key):
+    low, high = row.get(f'{key}_range', (row[key], row[key]))
+    return f'{row[key]:.3f}' if low == high else f'{row[key]:.3f} ({low:.3f}-{high:.3f})'
+
+
 def table(results):
+    """Markdown table of :func:`summarise` rows (accuracy ranges where the seeds differ)."""
     base = next(r for r in results if r['model'] == 'TSN')
     lines = ['| model | top-1 | reversal pairs | GFLOPs (x TSN) | params M (x TSN) | '
              'CPU clips/s (x TSN) | train s |', '|---|---|---|---|---|---|---|']
     for r in results:
         lines.append(
-            f"| {r['model']} | {r['top1']:.3f} | {r['reversal_pair_acc']:.3f} | "
+            f"| {r['model']} | {_with_range(r, 'top1')} | "
+            f"{_with_range(r, 'reversal_pair_acc')} | "
             f"{r['gflops']:.3f} ({r['gflops'] / base['gflops']:.3f}) | "
             f"{r['params_m']:.2f} ({r['params_m'] / base['params_m']:.3f}) | "
             f"{r['clips_per_s']:.1f} ({r['clips_per_s'] / base['clips_per_s']:.2f}) | "
@@ -166,7 +194,8 @@ def parse_args(argv=None):
     parser.add_argument('--num-videos', type=int, default=240)
     parser.add_argument('--iters', type=int, default=300, help='training iterations per model')
     parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--seed', type=int, default=0, help='data and training seed')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0], help='training seeds')
+    parser.add_argument('--data-seed', type=int, default=0, help='seed of the synthetic set')
     parser.add_argument('--speed-repeats', type=int, default=20)
     return parser.parse_args(argv)
 
@@ -176,15 +205,18 @@ def main(argv=None):
     data_root = osp.join(osp.abspath(args.out_dir), 'data', 'synthetic_rec')
     if not osp.isdir(data_root):
         generate_synthetic_dataset(data_root, num_videos=args.num_videos, preset='recognition',
-                                   rawframe_lists=True, seed=args.seed)
-    results = [run_model(label, name, args, data_root) for label, name in MODELS]
-    summary = dict(args=vars(args), results=results)
+                                   rawframe_lists=True, seed=args.data_seed)
+    runs = [run_model(label, name, args, data_root, seed)
+            for seed in args.seeds for label, name in MODELS]
+    results = summarise(runs)
+    summary = dict(args=vars(args), results=results, runs=runs)
     atomic_write(osp.join(args.out_dir, 'results.json'),
                  lambda file: json.dump(summary, file, indent=1), binary=False)
     plot_confusions(results, osp.join(args.out_dir, 'confusion.png'))
     print(table(results))
     for r in results:
-        print(f"{r['model']}: {r['num_val']} val clips, {r['num_pairs']} reversal pairs")
+        print(f"{r['model']}: {r['num_val']} val clips, {r['num_pairs']} reversal pairs, "
+              f"seeds {r['seeds']}")
 
 
 if __name__ == '__main__':
