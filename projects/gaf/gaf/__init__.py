@@ -1,9 +1,9 @@
 """GAF (generative attention on feature semantics) and the AFSD detector it sits on."""
 from .afsd import (AFSDLocalizer, ProposalBranch, assign_priors, boundary_labels,
-                   boundary_regions, softmax_focal_loss)
+                   boundary_regions, complement_intervals, paste_background, softmax_focal_loss)
 from .distill import GAFStudent
 from .fusion import TwoStreamFusion, join_stream_checkpoints
-from .gaf import GAF, FeatureAttention, FeatureCVAE, complement_intervals, kl_to_attention
+from .gaf import GAF, FeatureAttention, FeatureCVAE, kl_to_attention
 from .optim import GAFOptimWrapperConstructor
 from .pooling import boundary_max_pool, max_sparse_table
 
@@ -11,5 +11,6 @@ __all__ = [
     'AFSDLocalizer', 'ProposalBranch', 'assign_priors', 'boundary_labels', 'boundary_regions',
     'softmax_focal_loss', 'TwoStreamFusion', 'join_stream_checkpoints', 'GAF',
     'FeatureAttention', 'FeatureCVAE', 'complement_intervals', 'kl_to_attention',
+    'paste_background',
     'GAFOptimWrapperConstructor', 'GAFStudent', 'boundary_max_pool', 'max_sparse_table'
 ]

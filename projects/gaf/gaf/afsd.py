@@ -1,6 +1,7 @@
 """AFSD (Lin et al., CVPR 2021) on pre-extracted features: pyramid, anchor-free coarse head,
 saliency-based boundary pooling refinement, frame-level start/end branch, losses, inference."""
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+import math
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -115,6 +116,63 @@ def boundary_labels(gt_segments: torch.Tensor, num_frames: int, frame_ratio: int
     return labels
 
 
+def complement_intervals(gt_segments: torch.Tensor, num_valid: float,
+                         min_length: float = 1e-3) -> torch.Tensor:
+    """The gaps of ``[0, num_valid]`` not covered by ``(k, 2)`` segments, ``(m, 2)`` in
+    order (gaps shorter than ``min_length`` dropped)."""
+    gaps, cursor = [], 0.
+    for start, end in sorted(gt_segments.tolist()):
+        if start - cursor >= min_length:
+            gaps.append((cursor, min(start, num_valid)))
+        cursor = max(cursor, end)
+    if num_valid - cursor >= min_length:
+        gaps.append((cursor, float(num_valid)))
+    return torch.tensor(gaps, dtype=gt_segments.dtype, device=gt_segments.device).reshape(-1, 2)
+
+
+def paste_background(window: torch.Tensor, gt_segments: torch.Tensor, num_valid: int
+                     ) -> Optional[Tuple[torch.Tensor, torch.Tensor]]:
+    """AFSD's boundary-consistency augmentation on one ``(C, T)`` window of features.
+
+    ``th`` = the shortest action's length (steps, rounded up). An action longer than ``2 th``
+    is cut at a step ``t`` at least ``th`` from its ends, and a background span of ``th`` steps
+    from a gap between the actions is moved into the cut (the steps between the two shift by
+    ``th``, the window keeps its length). Choices are drawn from torch's generator.
+
+    Returns:
+        The new window and ``(3, 2)`` segments in window steps: the action's part before the
+        pasted span, its part after, and the span; None when no action is long enough or no
+        gap holds ``th`` steps.
+    """
+    if len(gt_segments) == 0:
+        return None
+    th = max(1, math.ceil(float((gt_segments[:, 1] - gt_segments[:, 0]).min())))
+    actions = [(s, e) for s, e in gt_segments.tolist()
+               if math.floor(e - th) >= math.ceil(s + th)]
+    gaps = [(math.ceil(s), math.floor(e)) for s, e in complement_intervals(
+        gt_segments, num_valid).tolist() if math.floor(e) - math.ceil(s) > th]
+    if not actions or not gaps:
+        return None
+
+    def pick(count: int) -> int:
+        return int(torch.randint(count, ()))
+
+    start, end = actions[pick(len(actions))]
+    cut = math.ceil(start + th) + pick(math.floor(end - th) - math.ceil(start + th) + 1)
+    gap_start, gap_end = gaps[pick(len(gaps))]
+    span = gap_start + pick(gap_end - th - gap_start + 1)
+    new = window.clone()
+    if span >= cut:  # the gap follows the action: steps cut..span move right
+        new[:, cut:cut + th] = window[:, span:span + th]
+        new[:, cut + th:span + th] = window[:, cut:span]
+        parts = [[start, cut], [cut + th, min(end + th, num_valid)], [cut, cut + th]]
+    else:  # the gap precedes it: steps span+th..cut move left
+        new[:, span:cut - th] = window[:, span + th:cut]
+        new[:, cut - th:cut] = window[:, span:span + th]
+        parts = [[max(start - th, 0), cut - th], [cut, end], [cut - th, cut]]
+    return new, torch.tensor(parts, dtype=gt_segments.dtype, device=gt_segments.device)
+
+
 @MODELS.register_module()
 class AFSDLocalizer(BaseModel):
     """AFSD, the anchor-free saliency-based detector, on a window of features.
@@ -134,7 +192,8 @@ class AFSDLocalizer(BaseModel):
     segment reaches ``piou`` with their ground truth (per such prior); quality BCE to the
     refined tIoU x ``cw``; start/end BCE of the frame-level branch (tanh-mean of the half's
     channels) plus ``prop_boundary_weight`` x the same on the level-0 boundary features of both
-    refinement branches. Priors centred in the padding after ``num_valid`` steps are ignored.
+    refinement branches; AFSD's boundary-consistency triplet loss x ``ssl_weight``
+    (:meth:`ssl_loss`). Priors centred in the padding after ``num_valid`` steps are ignored.
 
     Inference: score ``mean(softmax coarse, softmax refined) x sigmoid(quality)`` per class,
     refined segments, candidates above ``score_thr``, the ``max_per_window`` best, mapped to
@@ -151,6 +210,7 @@ class AFSDLocalizer(BaseModel):
         input_range: ``(start, stop)`` channels of the input to use (e.g. the RGB half).
         lw, cw, piou: AFSD's loss weights and refinement tIoU.
         boundary_weight, prop_boundary_weight: weights of the start/end losses.
+        ssl_weight: weight of the boundary-consistency triplet loss (AFSD's ``ssl``; 0 off).
         focal_gamma, focal_alpha: the focal loss (``alpha`` is the background's weight).
         norm_groups: GroupNorm groups.
         test_cfg: ``score_thr``, ``max_per_window``.
@@ -170,6 +230,7 @@ class AFSDLocalizer(BaseModel):
                  piou: float = 0.5,
                  boundary_weight: float = 1.,
                  prop_boundary_weight: float = 0.1,
+                 ssl_weight: float = 0.1,
                  focal_gamma: float = 2.,
                  focal_alpha: float = 0.25,
                  norm_groups: int = 32,
@@ -190,6 +251,7 @@ class AFSDLocalizer(BaseModel):
         self.num_levels, self.frame_ratio = num_levels, frame_ratio
         self.lw, self.cw, self.piou = lw, cw, piou
         self.boundary_weight, self.prop_boundary_weight = boundary_weight, prop_boundary_weight
+        self.ssl_weight = ssl_weight
         self.focal_gamma, self.focal_alpha = focal_gamma, focal_alpha
         self.test_cfg = dict(dict(score_thr=0.01, max_per_window=1000), **(test_cfg or {}))
         groups = norm_groups
@@ -232,16 +294,20 @@ class AFSDLocalizer(BaseModel):
                              f'channels x {self.window_size} steps, got {tuple(inputs.shape[1:])}')
         return inputs
 
+    def pyramid(self, x: torch.Tensor) -> Tuple[List[torch.Tensor], torch.Tensor]:
+        """The level features and the frame-level feature of ``(B, C, T)`` features."""
+        levels = [self.stem(x)]
+        for layer in self.downsample:
+            levels.append(layer(levels[-1]))
+        return levels, self.frame_branch(F.interpolate(levels[0], scale_factor=self.frame_ratio))
+
     def detect(self, x: torch.Tensor) -> Outputs:
         """Raw outputs on ``(B, C, T)`` features: ``distances`` ``(B, N, 2)`` (window steps
         from the prior centre), ``logits`` ``(B, N, K + 1)``, ``offsets`` ``(B, N, 2)`` (units of
         half the coarse width), ``prop_logits`` ``(B, N, K + 1)``, ``quality`` ``(B, N)``, the
         frame-level ``start`` / ``end`` probabilities ``(B, T x frame_ratio)`` and
         ``prop_start`` / ``prop_end`` ``(2, B, T)`` (loc and conf branches, level 0)."""
-        levels = [self.stem(x)]
-        for layer in self.downsample:
-            levels.append(layer(levels[-1]))
-        frame = self.frame_branch(F.interpolate(levels[0], scale_factor=self.frame_ratio))
+        levels, frame = self.pyramid(x)
         frame_table = max_sparse_table(frame)
         outputs = {key: [] for key in ('distances', 'logits', 'offsets', 'prop_logits',
                                        'quality')}
@@ -281,11 +347,12 @@ class AFSDLocalizer(BaseModel):
                 data_samples: Optional[List] = None, mode: str = 'tensor'):
         """``mode='loss'``: dict of losses; ``'predict'``: data samples with ``pred_instances``
         (seconds of the whole video); ``'tensor'``: the raw outputs (:meth:`detect`)."""
-        outputs = self.detect(self.select_inputs(inputs))
+        x = self.select_inputs(inputs)
+        outputs = self.detect(x)
         if mode == 'tensor':
             return outputs
         if mode == 'loss':
-            return self.loss(outputs, data_samples)
+            return dict(self.loss(outputs, data_samples), **self.ssl_loss(x, data_samples))
         if mode == 'predict':
             return self.predict(outputs, data_samples)
         raise ValueError(f"mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
@@ -306,6 +373,47 @@ class AFSDLocalizer(BaseModel):
                     sample.gt_instances.labels.to(outputs['distances'].device).long())
                    for sample in data_samples]
         return self.detection_loss(outputs, targets, self._valid_steps(data_samples))
+
+    def ssl_loss(self, x: torch.Tensor, data_samples: List,
+                 transform: Optional[Callable[[torch.Tensor, List[int]], torch.Tensor]] = None
+                 ) -> Dict[str, torch.Tensor]:
+        """AFSD's boundary-consistency triplet loss x ``ssl_weight`` (``{}`` when 0).
+
+        Each window gets :func:`paste_background`; the detector (on ``transform(windows,
+        num_valid)`` of the new windows, when given) pools the end range of the action's first
+        part (anchor), the start range of its second part (positive) and that of the pasted
+        span (negative) from the frame-level feature and the level-0 boundary features of both
+        refinement branches (anchor from the end half of the channels, the others from the
+        start half): triplet margin loss (margin 1), weights 1, 0.1, 0.1. Zero when no window
+        can be augmented.
+        """
+        if not self.ssl_weight:
+            return {}
+        windows, triplets, num_valid = [], [], []
+        for window, sample, valid in zip(x, data_samples, self._valid_steps(data_samples)):
+            pasted = paste_background(window, sample.gt_instances.segments.to(x).reshape(-1, 2),
+                                      valid)
+            if pasted is not None:
+                windows.append(pasted[0])
+                triplets.append(pasted[1])
+                num_valid.append(valid)
+        if not windows:
+            return dict(loss_ssl=x.new_zeros(()))
+        windows = torch.stack(windows)
+        if transform is not None:
+            windows = transform(windows, num_valid)
+        levels, frame = self.pyramid(windows)
+        boundaries = [branch.boundary(tower(levels[0])) for branch, tower in
+                      ((self.loc_branch, self.loc_tower), (self.conf_branch, self.conf_tower))]
+        segments = torch.stack(triplets)
+        loss = 0.
+        for feature, unit, weight in ((frame, float(self.frame_ratio), 1.),
+                                      (boundaries[0], 1., 0.1), (boundaries[1], 1., 0.1)):
+            pooled = boundary_max_pool(feature, boundary_regions(segments, unit))
+            half = pooled.shape[1] // 2
+            loss = loss + weight * F.triplet_margin_loss(
+                pooled[:, half:, 0], pooled[:, :half, 1], pooled[:, :half, 2], margin=1.)
+        return dict(loss_ssl=self.ssl_weight * loss)
 
     def _valid_steps(self, data_samples: List) -> List[int]:
         return [int(sample.metainfo.get('num_valid', self.window_size))

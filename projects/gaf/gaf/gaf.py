@@ -8,7 +8,7 @@ from mmaction.registry import MODELS
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapperDict
 
-from .afsd import AFSDLocalizer, Outputs
+from .afsd import AFSDLocalizer, Outputs, complement_intervals
 
 NORMS = ('mean', 'batch_sum')
 
@@ -78,20 +78,6 @@ def kl_to_attention(mu: torch.Tensor, log_var: torch.Tensor,
     return 0.5 * (log_var.exp() + (mu - attention)**2 - 1 - log_var).mean()
 
 
-def complement_intervals(gt_segments: torch.Tensor, num_valid: float,
-                         min_length: float = 1e-3) -> torch.Tensor:
-    """The gaps of ``[0, num_valid]`` not covered by ``(k, 2)`` segments, ``(m, 2)`` in
-    order (gaps shorter than ``min_length`` dropped)."""
-    gaps, cursor = [], 0.
-    for start, end in sorted(gt_segments.tolist()):
-        if start - cursor >= min_length:
-            gaps.append((cursor, min(start, num_valid)))
-        cursor = max(cursor, end)
-    if num_valid - cursor >= min_length:
-        gaps.append((cursor, float(num_valid)))
-    return torch.tensor(gaps, dtype=gt_segments.dtype, device=gt_segments.device).reshape(-1, 2)
-
-
 @MODELS.register_module()
 class GAF(AFSDLocalizer):
     """GAF (generative attention model-based feature semantics) on an AFSD detector.
@@ -103,7 +89,8 @@ class GAF(AFSDLocalizer):
     over the batch tensor (``'batch_sum'``, the official code). A conditional VAE
     (:class:`FeatureCVAE`) learns to rebuild ``F`` from ``l``. Training alternates, at every
     iteration, pass A (the CVAE's optimizer: ``MSE + kl_weight x KL``, attention detached) and
-    pass B (the detector's optimizer: ``L_fg + bg_weight x L_bg + pull``, where the generative
+    pass B (the detector's optimizer: ``L_fg + bg_weight x L_bg + pull`` (+ AFSD's triplet loss
+    on the attended augmented windows), where the generative
     pull ``pull_weight x min(i, pull_warmup) / pull_warmup x mean((D(l + eps, l) - F)^2)``,
     ``eps ~ N(0, I)``, reaches ``l`` through the frozen decoder). Test: the detector on
     ``F_fg``. ``with_gaf=False`` is :class:`AFSDLocalizer` (no attention, no CVAE).
@@ -202,14 +189,21 @@ class GAF(AFSDLocalizer):
 
     def cvae_loss(self, x: torch.Tensor, data_samples: List) -> Dict[str, torch.Tensor]:
         """Pass A: rebuild the features from the (detached) attention."""
+        return self.cvae_pass(x, data_samples)[0]
+
+    def cvae_pass(self, x: torch.Tensor, data_samples: List
+                  ) -> Tuple[Dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
+        """Pass A's losses, the rebuilt valid steps ``(n, C)`` and the valid-step mask."""
         mask = self._valid_mask(x, self._valid_steps(data_samples))
         with torch.no_grad():
             attention = self.attention(x)
         feature, attention = self._rows(x, mask), self._rows(attention, mask)
         mu, log_var = self.cvae.encode(feature, attention)
         z = mu + torch.randn_like(mu) * (0.5 * log_var).exp()
-        return dict(loss_cvae_rec=F.mse_loss(self.cvae.decode(z, attention), feature),
-                    loss_cvae_kl=self.kl_weight * kl_to_attention(mu, log_var, attention))
+        rebuilt = self.cvae.decode(z, attention)
+        losses = dict(loss_cvae_rec=F.mse_loss(rebuilt, feature),
+                      loss_cvae_kl=self.kl_weight * kl_to_attention(mu, log_var, attention))
+        return losses, rebuilt, mask
 
     def _pull_scale(self) -> float:
         if self.pull_warmup <= 0:
@@ -238,6 +232,8 @@ class GAF(AFSDLocalizer):
                                             background, num_valid, boundary=False)
             losses.update({f'{key}_bg': self.bg_weight * value
                            for key, value in bg_losses.items()})
+        losses.update(self.ssl_loss(x, data_samples, transform=lambda windows, valid: (
+            self.foreground(windows, self.attention(windows), self._valid_mask(windows, valid)))))
         scale = self._pull_scale()
         if scale:
             rows = self._rows(attention, mask)

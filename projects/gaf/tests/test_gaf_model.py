@@ -13,7 +13,7 @@ from mmengine.structures import InstanceData
 from mmaction.structures import ActionDataSample
 from projects.gaf.gaf import (GAF, AFSDLocalizer, GAFStudent, TwoStreamFusion, assign_priors,
                               boundary_labels, complement_intervals, join_stream_checkpoints,
-                              kl_to_attention, softmax_focal_loss)
+                              kl_to_attention, paste_background, softmax_focal_loss)
 
 torch.set_num_threads(1)
 
@@ -62,6 +62,81 @@ def test_background_targets_are_the_complement_intervals():
     assert complement_intervals(torch.zeros(0, 2), 7).tolist() == [[0, 7]]
 
 
+def _pasted(window, cut, span, th, after):
+    """The hand-built window: ``th`` steps from ``span`` moved into the cut at ``cut``."""
+    steps = list(range(window.shape[1]))
+    if after:
+        order = steps[:cut] + steps[span:span + th] + steps[cut:span] + steps[span + th:]
+    else:
+        order = steps[:span] + steps[span + th:cut] + steps[span:span + th] + steps[cut:]
+    return window[:, order]
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_background_span_pasted_into_an_action_after_it(seed):
+    """Shortest action 3 steps (th = 3): only [2, 10] is longer than 6, cut at 5..7; the only
+    gap longer than 3 steps is [10, 14] (span at 10 or 11)."""
+    window = torch.arange(40.).reshape(2, 20)
+    gt = torch.tensor([[2., 10.], [14., 17.]])
+    torch.manual_seed(seed)
+    new, parts = paste_background(window, gt, 20)
+    cut = int(parts[0, 1])
+    assert 5 <= cut <= 7
+    assert parts.tolist() == [[2, cut], [cut + 3, 13], [cut, cut + 3]]
+    span = next(s for s in (10, 11) if torch.equal(new[:, cut], window[:, s]))
+    assert torch.equal(new, _pasted(window, cut, span, 3, after=True))
+    assert torch.equal(window, torch.arange(40.).reshape(2, 20))  # the input is left alone
+
+
+def test_background_span_pasted_into_an_action_before_it():
+    """th = 2; the only gap longer than 2 steps, [3, 10], precedes the action [10, 18]."""
+    window = torch.arange(20.)[None]
+    gt = torch.tensor([[10., 18.], [1., 3.]])
+    for seed in range(4):
+        torch.manual_seed(seed)
+        new, parts = paste_background(window, gt, 20)
+        cut = int(parts[1, 0])
+        assert 12 <= cut <= 16
+        assert parts.tolist() == [[8, cut - 2], [cut, 18], [cut - 2, cut]]
+        span = int(new[0, cut - 2])
+        assert 3 <= span <= 8
+        assert torch.equal(new, _pasted(window, cut, span, 2, after=False))
+
+
+def test_nothing_pasted_without_a_long_action_or_a_gap():
+    window = torch.zeros(1, 20)
+    # th = 3: neither action is longer than 6 steps.
+    assert paste_background(window, torch.tensor([[0., 3.], [5., 9.]]), 20) is None
+    assert paste_background(window, torch.tensor([[0., 20.]]), 20) is None  # no gap
+    assert paste_background(window, torch.zeros(0, 2), 20) is None
+
+
+def test_triplet_loss_is_weighted_and_reaches_the_detector():
+    torch.manual_seed(0)
+    model = AFSDLocalizer(**SMALL)
+    x = torch.randn(2, 16, 32)
+    windows = samples()
+    windows[0].gt_instances.segments = torch.tensor([[2., 12.], [20., 23.]])  # th 3
+    torch.manual_seed(1)
+    loss = model.ssl_loss(x, windows)['loss_ssl']
+    assert loss > 0
+    loss.backward()
+    assert model.frame_branch[0][0].weight.grad.abs().sum() > 0
+    assert model.conf_branch.boundary[0].weight.grad.abs().sum() > 0
+    torch.manual_seed(1)
+    double = AFSDLocalizer(**dict(SMALL, ssl_weight=0.2))
+    double.load_state_dict(model.state_dict())
+    torch.manual_seed(1)
+    assert torch.allclose(double.ssl_loss(x, windows)['loss_ssl'], 2 * loss)
+    assert AFSDLocalizer(**dict(SMALL, ssl_weight=0.)).ssl_loss(x, windows) == {}
+    assert 'loss_ssl' in model(x, windows, mode='loss')
+    short = samples()
+    short[0].gt_instances = InstanceData(segments=torch.tensor([[0., 32.]]),
+                                         labels=torch.tensor([0]))  # no gap
+    short[1].gt_instances.segments = torch.tensor([[0., 3.]])  # too short to cut
+    assert model.ssl_loss(x, short)['loss_ssl'].item() == 0
+
+
 def test_kl_term_hand_case():
     attention = torch.rand(5, 4)
     zeros = torch.zeros(5, 4)
@@ -99,7 +174,7 @@ def test_shapes_losses_and_predictions_of_afsd():
     assert outputs['start'].shape == (2, 128) and outputs['prop_start'].shape == (2, 2, 32)
     losses = model(x, samples(), mode='loss')
     assert set(losses) == {'loss_loc', 'loss_cls', 'loss_prop_loc', 'loss_prop_cls',
-                           'loss_quality', 'loss_start', 'loss_end'}
+                           'loss_quality', 'loss_start', 'loss_end', 'loss_ssl'}
     assert all(torch.isfinite(value) and value >= 0 for value in losses.values())
     results = model(x, samples(), mode='predict')
     for result, valid in zip(results, (32, 20)):
@@ -300,3 +375,27 @@ def test_kd_student_learns_the_teachers_attention(tmp_path):
         student.init_weights()
     with pytest.raises(ValueError, match="the teacher's window_size is 64, the student's 32"):
         GAFStudent(**SMALL, teacher=dict(type='GAF', **dict(SMALL, window_size=64)))
+
+
+def test_kd_student_pass_a_distils_the_teachers_reconstruction():
+    """Pass A adds kd_rec_weight x MSE(student's reconstruction, teacher's decoded posterior
+    mean); with the weight 0 it is GAF's pass A alone."""
+    torch.manual_seed(0)
+    student = GAFStudent(**SMALL, teacher=dict(type='GAF', **SMALL), kd_rec_weight=0.5)
+    x = torch.randn(2, 16, 32)
+    torch.manual_seed(1)
+    losses = student.cvae_loss(x, samples())
+    torch.manual_seed(1)
+    _, rebuilt, mask = student.cvae_pass(x, samples())
+    teacher = student.teacher
+    with torch.no_grad():
+        rows = teacher._rows(x, mask)
+        attention = teacher._rows(teacher.attention(x), mask)
+        target = teacher.cvae.decode(teacher.cvae.encode(rows, attention)[0], attention)
+    assert rebuilt.shape == (32 + 20, 16)
+    assert torch.allclose(losses['loss_kd_rec'], 0.5 * F.mse_loss(rebuilt, target))
+    losses['loss_kd_rec'].backward()
+    assert student.cvae.decoder[0].weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in teacher.parameters())
+    student.kd_rec_weight = 0.
+    assert set(student.cvae_loss(x, samples())) == {'loss_cvae_rec', 'loss_cvae_kl'}
