@@ -10,9 +10,9 @@ mmengine's Runner as tools/train.py builds it, and is scored on the validation v
 steps, tIoU 0.5), training and inference time (model forward and post-processing of the
 validation windows, one at a time), parameters and FLOPs (fvcore, one window; the boundary
 pooling's gathers and VSGN's kNN search are not counted) as ratios to AFSD. For GAF also the
-mean attention on the label-carrying channels (0-15) and on the clutter channels (16-31)
-inside the ground-truth actions of the validation windows, and on the clutter channels over
-all their steps. VSGN is ``projects/vsgn/configs/vsgn_synthetic_novss.py`` with this set's
+mean attention on the label-carrying channels (0-15) inside and outside the ground-truth
+actions of the validation windows, on the clutter channels (16-31) inside them and over all
+their steps. VSGN is ``projects/vsgn/configs/vsgn_synthetic_novss.py`` with this set's
 windows (64 steps: 4 levels, strides 4..32, anchors of 4..48 steps), width 64.
 
 ``--actionformer DIR``: also ActionFormer (the ``actionformer`` PyPI package importable from
@@ -38,6 +38,7 @@ CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs'
 VSGN_CONFIG = osp.join(osp.dirname(CONFIG_DIR), '..', 'vsgn', 'configs',
                        'vsgn_synthetic_novss.py')
 MODELS = ('AFSD', 'GAF', 'VSGN')
+ATTENTION_KEYS = ('att_label', 'att_label_out', 'att_clutter_gt', 'att_clutter')
 
 
 def model_config(name: str) -> Config:
@@ -60,8 +61,9 @@ def build_config(name: str, seed: int, iters: int, work_dir: str) -> Config:
 
 
 def attention_means(model, data: dict, sums: np.ndarray) -> None:
-    """Add the attention sums and counts of one batch: label channels inside GT, clutter
-    channels inside GT, clutter channels on all valid steps."""
+    """Add the attention sums and counts of one batch: label channels inside GT, label channels
+    on the valid steps outside GT, clutter channels inside GT, clutter channels on all valid
+    steps."""
     preset = TAL_PRESETS['clutter']
     label, clutter = (slice(*preset.class_channels), slice(*preset.clutter_channels))
     attention = model.attention(model.select_inputs(data['inputs']))
@@ -71,15 +73,15 @@ def attention_means(model, data: dict, sums: np.ndarray) -> None:
         for start, end in sample.gt_instances.segments.tolist():
             inside |= (steps >= start) & (steps <= end)
         valid = steps < sample.metainfo['num_valid']
-        for i, (channels, steps_used) in enumerate(((label, inside), (clutter, inside),
-                                                    (clutter, valid))):
+        for i, (channels, steps_used) in enumerate(((label, inside), (label, valid & ~inside),
+                                                    (clutter, inside), (clutter, valid))):
             sums[i] += [float(lam[channels][:, steps_used].sum()),
                         lam[channels][:, steps_used].numel()]
 
 
 def run(name: str, seed: int, iters: int, work_dir: str) -> dict:
     """Train one model with one seed; its accuracy, times, parameters, FLOPs (+ attention)."""
-    sums = np.zeros((3, 2))
+    sums = np.zeros((4, 2))
 
     def add_attention(model, data):
         if getattr(model, 'with_gaf', False):
@@ -87,8 +89,7 @@ def run(name: str, seed: int, iters: int, work_dir: str) -> dict:
 
     result = train_and_score(build_config(name, seed, iters, work_dir), add_attention)
     if sums[0, 1]:
-        result.update(att_label=sums[0, 0] / sums[0, 1], att_clutter_gt=sums[1, 0] / sums[1, 1],
-                      att_clutter=sums[2, 0] / sums[2, 1])
+        result.update({key: sums[i, 0] / sums[i, 1] for i, key in enumerate(ATTENTION_KEYS)})
     return result
 
 
@@ -96,9 +97,10 @@ def attention_table(results: dict) -> str:
     """Markdown: GAF's mean attention per channel group, mean (min-max) over its runs."""
     attention = [r for runs in results.values() for r in runs if 'att_label' in r]
     lines = ['| GAF attention (validation windows) | mean (min-max) |', '|---|---|']
-    for key, text in (('att_label', 'label channels 0-15, inside actions'),
-                      ('att_clutter_gt', 'clutter channels 16-31, inside actions'),
-                      ('att_clutter', 'clutter channels 16-31, all steps')):
+    for key, text in zip(ATTENTION_KEYS, ('label channels 0-15, inside actions',
+                                          'label channels 0-15, outside actions',
+                                          'clutter channels 16-31, inside actions',
+                                          'clutter channels 16-31, all steps')):
         values = [r[key] for r in attention]
         lines.append(f'| {text} | {np.mean(values):.3f} ({min(values):.3f}-'
                      f'{max(values):.3f}) |')
