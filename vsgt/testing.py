@@ -1,5 +1,6 @@
 """Helpers for the test suites of ``tests/`` and ``projects/*/tests/``: running the tools,
 checking configs."""
+import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -15,11 +16,23 @@ from vsgt.utils.checkpoint import save_initial_checkpoint
 from vsgt.utils.logs import last_checkpoint, read_test_metrics
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
 # --cfg-options that load data in the tool's own process (no worker processes to start).
 SINGLE_PROCESS = [
     f'{loader}.{option}' for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
     for option in ('num_workers=0', 'persistent_workers=False')
 ]
+
+
+def load_script(path: str):
+    """A script of the repository (``path`` relative to its root, e.g.
+    ``'tools/analysis/get_flops.py'``) imported as a module, without running its ``main``."""
+    name = osp.splitext(path)[0].replace('/', '_').replace('-', '_')
+    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 
 def run_tool(script, *args, cwd, env=None, timeout=600):

@@ -1,5 +1,4 @@
 """Tests of the synthetic dataset generator and its CLI."""
-import importlib.util
 import pickle
 from pathlib import Path
 
@@ -11,8 +10,8 @@ from mmaction.evaluation import read_labelmap
 from vsgt.datasets import synthetic
 from vsgt.datasets.synthetic import (SYNTHETIC_CLASSES, actor_sprite, generate_synthetic_dataset,
                                      render_synthetic_video)
+from vsgt.testing import load_script
 
-REPO = Path(__file__).resolve().parents[2]
 SMALL = dict(num_videos=4, num_frames=12, key_frame_stride=4, progress=False)
 
 
@@ -234,11 +233,7 @@ def test_rawframe_lists_hold_each_videos_single_actor(tmp_path):
 
 
 def _cli():
-    path = REPO / 'tools' / 'data' / 'synthetic' / 'generate.py'
-    spec = importlib.util.spec_from_file_location('generate_synthetic_cli', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/data/synthetic/generate.py')
 
 
 def test_cli(tmp_path, capsys):

@@ -1,7 +1,5 @@
 """Tests of the THUMOS14 and ActivityNet annotation converters and their CLIs."""
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,17 +9,13 @@ from vsgt.datasets import TALFeatureDataset
 from vsgt.datasets.tal_converters import (annotation_report, convert_activitynet,
                                           convert_thumos14, feature_durations, missing_features,
                                           read_durations, thumos14_videos)
-from vsgt.testing import ROOT, run_in_process
+from vsgt.testing import load_script, run_in_process
 
 VAL, TEST = 'video_validation_0000051', 'video_test_0000004'
 
 
 def _cli(name):
-    path = Path(ROOT) / 'tools' / 'data' / name / 'convert_annotations.py'
-    spec = importlib.util.spec_from_file_location(f'convert_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'tools/data/{name}/convert_annotations.py')
 
 
 @pytest.fixture

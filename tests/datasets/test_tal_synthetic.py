@@ -1,5 +1,4 @@
 """Tests of the synthetic TAL generator, its statistics and its CLI."""
-import importlib.util
 import json
 from pathlib import Path
 
@@ -9,7 +8,7 @@ from mmengine.registry import init_default_scope
 
 from vsgt.datasets import TALFeatureDataset, generate_synthetic_tal
 from vsgt.datasets import synthetic_tal
-from vsgt.testing import ROOT, run_in_process, run_tool
+from vsgt.testing import ROOT, load_script, run_in_process, run_tool
 
 CLI = Path(ROOT) / 'tools' / 'data' / 'synthetic_tal' / 'generate.py'
 
@@ -185,8 +184,6 @@ def test_cli(tmp_path, capsys):
     assert result.returncode == 0, result.stderr
     assert 'training: 3 videos' in result.stdout and "'clutter' set (64-d" in result.stdout
     assert (tmp_path / 'out' / 'features' / 'video_0003.npy').is_file()
-    spec = importlib.util.spec_from_file_location('generate_synthetic_tal_cli', CLI)
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+    cli = load_script('tools/data/synthetic_tal/generate.py')
     code, _, err = run_in_process(capsys, cli, tmp_path / 'out', '--no-progress')
     assert code == 2 and err.count('\n') == 1 and 'exists and is not empty' in err

@@ -1,12 +1,7 @@
 """tools/analysis/benchmark_metrics.py on a tiny split."""
-import importlib.util
-import os.path as osp
+from vsgt.testing import load_script
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-spec = importlib.util.spec_from_file_location(
-    'benchmark_metrics', osp.join(ROOT, 'tools', 'analysis', 'benchmark_metrics.py'))
-benchmark = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(benchmark)
+benchmark = load_script('tools/analysis/benchmark_metrics.py')
 
 
 def test_split_is_deterministic_with_the_asked_detections_per_frame():

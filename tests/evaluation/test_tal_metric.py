@@ -1,5 +1,4 @@
 """Temporal detection mAP: hand-computed AP, NMS, AR@AN, the submission JSON and the metric."""
-import importlib.util
 import io
 import json
 import logging
@@ -19,14 +18,11 @@ from vsgt.evaluation.functional import (ACTIVITYNET_TIOU_THRS, THUMOS14_TIOU_THR
                                         postprocess_detections, read_tal_submission,
                                         recall_at_avg_proposals, segment_iou, short_action_ap,
                                         soft_nms_1d, write_tal_submission)
-from vsgt.testing import ROOT, run_in_process
+from vsgt.testing import load_script, run_in_process
 
 
 def load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, f'{ROOT}/tools/analysis/{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'tools/analysis/{name}.py')
 
 
 eval_tal = load_tool('eval_tal')

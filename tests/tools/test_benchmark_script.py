@@ -1,16 +1,11 @@
 """tools/analysis/benchmark_backbones.py: one tiny run of the table."""
-import importlib.util
-import os.path as osp
-
 import torch
+
+from vsgt.testing import load_script
 
 torch.set_num_threads(1)
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-spec = importlib.util.spec_from_file_location(
-    'benchmark_backbones', osp.join(ROOT, 'tools', 'analysis', 'benchmark_backbones.py'))
-benchmark = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(benchmark)
+benchmark = load_script('tools/analysis/benchmark_backbones.py')
 
 
 def test_tiny_run_prints_a_markdown_table(capsys):

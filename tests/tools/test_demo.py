@@ -11,11 +11,9 @@ import pytest
 from conftest import ROOT, run_in_process, run_tool
 from vsgt.datasets.synthetic import SYNTHETIC_CLASSES
 from vsgt.evaluation.functional import box_iou
+from vsgt.testing import load_script
 
-spec = importlib.util.spec_from_file_location(
-    'demo_spatiotemporal_det', osp.join(ROOT, 'demo', 'demo_spatiotemporal_det.py'))
-demo = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(demo)
+demo = load_script('demo/demo_spatiotemporal_det.py')
 
 DEMO = osp.join('..', 'demo', 'demo_spatiotemporal_det.py')  # run_tool runs tools/<script>
 CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'vsgt-tiny_synthetic.py')

@@ -1,7 +1,6 @@
 """tools/analysis/get_flops.py and vsgt.utils.flops: every shipped config, the SDPA handle,
 the RoI head's share, bad input."""
 import glob
-import importlib.util
 import os.path as osp
 import re
 
@@ -12,11 +11,9 @@ import torch.nn.functional as F
 
 from conftest import ROOT
 from vsgt.utils.flops import count_flops
+from vsgt.testing import load_script
 
-spec = importlib.util.spec_from_file_location(
-    'get_flops', osp.join(ROOT, 'tools', 'analysis', 'get_flops.py'))
-get_flops = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(get_flops)
+get_flops = load_script('tools/analysis/get_flops.py')
 
 CONFIGS = sorted(path for path in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
                                             recursive=True) if '_base_' not in path)

@@ -1,7 +1,6 @@
 """tools/analysis/{vis_significance,plot_results,plot_curves}.py and vsgt.visualization: on a
 briefly trained VSGT-tiny with PAE, and their bad input."""
 import csv
-import importlib.util
 import json
 import os.path as osp
 
@@ -14,6 +13,7 @@ from conftest import ROOT, SINGLE_PROCESS, run_in_process, run_tool
 from vsgt.evaluation.functional import frame_ap, load_ground_truth
 from vsgt.utils import read_test_metrics
 from vsgt.visualization.results import frame_pr_curves
+from vsgt.testing import load_script
 
 PAE_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'vsgt-tiny-pae_synthetic.py')
 CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'vsgt-tiny_synthetic.py')
@@ -23,11 +23,7 @@ FAST = ['train_cfg.max_iters=4', 'train_cfg.val_interval=2', 'train_dataloader.b
 
 
 def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(ROOT, 'tools', 'analysis', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'tools/analysis/{name}.py')
 
 
 vis_significance = load_tool('vis_significance')

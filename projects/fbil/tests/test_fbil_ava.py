@@ -1,13 +1,10 @@
 """AVA CSVs as ground truth of the project's frame-mAP: the converter and its tool."""
-import importlib.util
-import os.path as osp
-
 import numpy as np
 import pytest
 
 from projects.fbil.fbil import ava_ground_truth
 from vsgt.evaluation.functional import frame_ap, load_ground_truth
-from vsgt.testing import ROOT, run_in_process
+from vsgt.testing import load_script, run_in_process
 
 LABEL_MAP = ''.join(f'item {{\n  name: "{name}"\n  id: {i}\n}}\n'
                     for name, i in (('bend', 1), ('crawl', 2), ('stand', 12), ('talk', 79)))
@@ -48,10 +45,7 @@ def test_frame_map_of_the_ground_truth_boxes(files):
 
 
 def test_tool_writes_a_loadable_pickle(files, tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location(
-        'ava_gt', osp.join(ROOT, 'projects', 'fbil', 'tools', 'ava_gt.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script('projects/fbil/tools/ava_gt.py')
     out = tmp_path / 'gt.pkl'
     code, stdout, _ = run_in_process(capsys, tool, *files, out, '--all-classes')
     assert code == 0 and 'wrote 2 videos, 4 classes, 6 boxes' in stdout

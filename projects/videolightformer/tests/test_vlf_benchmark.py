@@ -1,17 +1,11 @@
 """The synthetic benchmark's helpers: data paths moved, ratios to TSN, configs it trains."""
-import importlib.util
-import os.path as osp
 
 from vsgt.datasets.synthetic import SYNTHETIC_PRESETS
-from vsgt.testing import ROOT
+from vsgt.testing import load_script
 
 
 def _benchmark():
-    path = osp.join(ROOT, 'projects', 'videolightformer', 'tools', 'benchmark.py')
-    spec = importlib.util.spec_from_file_location('vlf_benchmark', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('projects/videolightformer/tools/benchmark.py')
 
 
 def test_configs_point_at_the_generated_data_and_share_the_schedule(tmp_path):

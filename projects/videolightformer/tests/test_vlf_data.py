@@ -1,6 +1,5 @@
 """VideoLightFormer data: the synthetic recognition lists, ReverseFrames, the checked
 RawframeDataset's one-line errors and the EPIC-KITCHENS-100 list writer."""
-import importlib.util
 import os.path as osp
 
 import numpy as np
@@ -11,7 +10,7 @@ from mmaction.utils import register_all_modules
 import projects.videolightformer.videolightformer  # noqa: F401  (registers the modules)
 from projects.videolightformer.videolightformer import ReverseFrames
 from vsgt.datasets.synthetic import SYNTHETIC_CLASSES, generate_synthetic_dataset
-from vsgt.testing import ROOT
+from vsgt.testing import load_script
 
 register_all_modules()
 NUM_FRAMES = 12
@@ -139,11 +138,7 @@ def test_offsets_point_into_a_longer_video(synthetic, tmp_path):
 
 
 def _ek100_tool():
-    path = osp.join(ROOT, 'projects', 'videolightformer', 'tools', 'ek100_lists.py')
-    spec = importlib.util.spec_from_file_location('vlf_ek100_lists', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('projects/videolightformer/tools/ek100_lists.py')
 
 
 EK100_HEADER = ('narration_id,participant_id,video_id,narration_timestamp,start_timestamp,'

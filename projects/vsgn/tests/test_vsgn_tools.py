@@ -1,22 +1,16 @@
 """The VSGN tools: the timeline plot and the benchmark's table and configs."""
-import importlib.util
 import json
-import os.path as osp
 
 import numpy as np
 import pytest
 
-from vsgt.testing import run_in_process
+from vsgt.testing import load_script, run_in_process
 from vsgt.utils.tal_benchmark import ACCURACY, format_table
 
-TOOLS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools')
 
 
 def load_tool(name):
-    spec = importlib.util.spec_from_file_location(f'vsgn_{name}', osp.join(TOOLS, f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'projects/vsgn/tools/{name}.py')
 
 
 @pytest.fixture
