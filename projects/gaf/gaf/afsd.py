@@ -1,7 +1,7 @@
 """AFSD (Lin et al., CVPR 2021) on pre-extracted features: pyramid, anchor-free coarse head,
 saliency-based boundary pooling refinement, frame-level start/end branch, losses, inference."""
 import math
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -348,7 +348,8 @@ class AFSDLocalizer(BaseModel):
         """``mode='loss'``: dict of losses; ``'predict'``: data samples with ``pred_instances``
         (seconds of the whole video); ``'tensor'``: the raw outputs (:meth:`detect`)."""
         x = self.select_inputs(inputs)
-        outputs = self.detect(x)
+        num_valid = None if data_samples is None else self._valid_steps(data_samples)
+        outputs = self.detect(self.detector_input(x, num_valid))
         if mode == 'tensor':
             return outputs
         if mode == 'loss':
@@ -374,18 +375,20 @@ class AFSDLocalizer(BaseModel):
                    for sample in data_samples]
         return self.detection_loss(outputs, targets, self._valid_steps(data_samples))
 
-    def ssl_loss(self, x: torch.Tensor, data_samples: List,
-                 transform: Optional[Callable[[torch.Tensor, List[int]], torch.Tensor]] = None
-                 ) -> Dict[str, torch.Tensor]:
+    def detector_input(self, x: torch.Tensor, num_valid: Optional[List[int]]) -> torch.Tensor:
+        """What the detector sees of ``(B, C, T)`` windows with ``num_valid`` valid steps
+        (None: all): the features themselves."""
+        return x
+
+    def ssl_loss(self, x: torch.Tensor, data_samples: List) -> Dict[str, torch.Tensor]:
         """AFSD's boundary-consistency triplet loss x ``ssl_weight`` (``{}`` when 0).
 
-        Each window gets :func:`paste_background`; the detector (on ``transform(windows,
-        num_valid)`` of the new windows, when given) pools the end range of the action's first
-        part (anchor), the start range of its second part (positive) and that of the pasted
-        span (negative) from the frame-level feature and the level-0 boundary features of both
-        refinement branches (anchor from the end half of the channels, the others from the
-        start half): triplet margin loss (margin 1), weights 1, 0.1, 0.1. Zero when no window
-        can be augmented.
+        Each window gets :func:`paste_background`; the detector (on :meth:`detector_input` of
+        the new windows) pools the end range of the action's first part (anchor), the start
+        range of its second part (positive) and that of the pasted span (negative) from the
+        frame-level feature and the level-0 boundary features of both refinement branches
+        (anchor from the end half of the channels, the others from the start half): triplet
+        margin loss (margin 1), weights 1, 0.1, 0.1. Zero when no window can be augmented.
         """
         if not self.ssl_weight:
             return {}
@@ -399,10 +402,7 @@ class AFSDLocalizer(BaseModel):
                 num_valid.append(valid)
         if not windows:
             return dict(loss_ssl=x.new_zeros(()))
-        windows = torch.stack(windows)
-        if transform is not None:
-            windows = transform(windows, num_valid)
-        levels, frame = self.pyramid(windows)
+        levels, frame = self.pyramid(self.detector_input(torch.stack(windows), num_valid))
         boundaries = [branch.boundary(tower(levels[0])) for branch, tower in
                       ((self.loc_branch, self.loc_tower), (self.conf_branch, self.conf_tower))]
         segments = torch.stack(triplets)

@@ -169,19 +169,16 @@ class GAF(AFSDLocalizer):
     def forward(self, inputs, data_samples: Optional[List] = None, mode: str = 'tensor'):
         """As :meth:`AFSDLocalizer.forward`; with GAF the detector sees ``F_fg`` and
         ``mode='loss'`` gives the losses of both passes."""
-        if not self.with_gaf:
-            return super().forward(inputs, data_samples, mode)
-        x = self.select_inputs(inputs)
-        if mode == 'loss':
+        if self.with_gaf and mode == 'loss':
+            x = self.select_inputs(inputs)
             return dict(self.cvae_loss(x, data_samples), **self.detector_loss(x, data_samples))
-        mask = self._valid_mask(x, None if data_samples is None else
-                                self._valid_steps(data_samples))
-        outputs = self.detect(self.foreground(x, self.attention(x), mask))
-        if mode == 'tensor':
-            return outputs
-        if mode == 'predict':
-            return self.predict(outputs, data_samples)
-        raise ValueError(f"mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
+        return super().forward(inputs, data_samples, mode)
+
+    def detector_input(self, x: torch.Tensor, num_valid: Optional[List[int]]) -> torch.Tensor:
+        """``F_fg`` (the features themselves with ``with_gaf=False``)."""
+        if not self.with_gaf:
+            return x
+        return self.foreground(x, self.attention(x), self._valid_mask(x, num_valid))
 
     def _rows(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """The valid steps of ``(B, C, T)`` as ``(n, C)`` rows."""
@@ -232,8 +229,7 @@ class GAF(AFSDLocalizer):
                                             background, num_valid, boundary=False)
             losses.update({f'{key}_bg': self.bg_weight * value
                            for key, value in bg_losses.items()})
-        losses.update(self.ssl_loss(x, data_samples, transform=lambda windows, valid: (
-            self.foreground(windows, self.attention(windows), self._valid_mask(windows, valid)))))
+        losses.update(self.ssl_loss(x, data_samples))
         scale = self._pull_scale()
         if scale:
             rows = self._rows(attention, mask)
