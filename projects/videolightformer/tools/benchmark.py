@@ -1,4 +1,4 @@
-"""VideoLightFormer against TSN, TSM and VLF without temporal embedding on the synthetic set.
+"""VideoLightFormer against TSN, TSM, VLF without temporal embedding and VLF with mean pooling
 
 ``python projects/videolightformer/tools/benchmark.py OUT_DIR [--num-videos 240] [--iters 300]
 [--seeds 0 1 2]``
