@@ -16,7 +16,10 @@ _base_ = [
 
 model = dict(
     type='VSGTFastRCNN',
-    backbone=dict(type='mmaction.SGFormer3D', arch='tiny', out_indices=(1, ), with_pae=False),
+    # num_frames: the 8-frame clips give 4 time slices, so stage 1's reduction takes 4 of them
+    # (not 8, half of which would only ever see padding).
+    backbone=dict(type='mmaction.SGFormer3D', arch='tiny', out_indices=(1, ), num_frames=8,
+                  with_pae=False),
     roi_head=dict(
         bbox_roi_extractor=dict(featmap_stride=8),
         bbox_head=dict(in_channels=32, num_classes={{_base_.num_classes}})))
@@ -29,7 +32,9 @@ model = dict(
 # InfiniteSampler: mmengine's iteration loop sleeps 2 s at every end of a DefaultSampler epoch
 # (about 13 s in this schedule); an infinite sampler has none.
 train_dataloader = dict(batch_size=2, sampler=dict(type='InfiniteSampler', shuffle=True))
-optim_wrapper = dict(optimizer=dict(lr=2e-3))
+# With PAE (with_pae=True), its gates alpha and gamma are not weights to shrink: no weight decay.
+optim_wrapper = dict(optimizer=dict(lr=2e-3),
+                     paramwise_cfg=dict(custom_keys={'backbone.pae': dict(decay_mult=0.0)}))
 train_cfg = dict(max_iters=1200, val_interval=400)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),

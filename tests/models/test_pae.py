@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from vsgt.models.backbones.pae import (PersonAttentionEnhancement, box_coverage,
-                                       guide_significance, person_box_masks)
+                                       frame_to_slice, guide_significance, person_box_masks)
 from vsgt.models.backbones.sgformer3d import SGFormer3D, group_tokens_by_significance
 
 torch.set_num_threads(1)
@@ -63,6 +63,51 @@ def test_masks_repeat_over_time_and_handle_missing_boxes():
         person_box_masks(boxes[:1], 2, (3, 2, 4), cell_size=4)
 
 
+def test_frames_fall_in_the_slice_centred_nearest_to_them():
+    # Stride 2: slice t is centred on frame 2t and stands for frames 2t - 1 and 2t.
+    frames = torch.arange(8)
+    assert frame_to_slice(frames, 2, 4).tolist() == [0, 1, 1, 2, 2, 3, 3, 3]
+    # Stride 4: slice t stands for frames 4t - 2 .. 4t + 1.
+    assert frame_to_slice(frames, 4, 2).tolist() == [0, 0, 1, 1, 1, 1, 1, 1]
+
+
+def test_per_frame_boxes_are_marked_on_their_own_slices():
+    # A person walking right: one box per frame of an 8-frame clip, 4 px further each frame.
+    boxes = torch.tensor([[f, 4.0 * f, 0.0, 4.0 * f + 4, 4.0] for f in range(8)])
+    masks = person_box_masks([boxes], 1, (4, 1, 8), cell_size=4, temporal_stride=2)
+    expected = torch.zeros(4, 1, 8)
+    for frame, t in enumerate([0, 1, 1, 2, 2, 3, 3, 3]):
+        expected[t, 0, frame] = 1
+    torch.testing.assert_close(masks[0], expected)
+    # The key frame's boxes alone mark every slice alike.
+    key = person_box_masks([boxes[4:5, 1:]], 1, (4, 1, 8), cell_size=4)
+    assert key[0, :, 0, 4].eq(1).all() and key.sum() == 4
+    with pytest.raises(ValueError, match=r'sample 0 must be \(n, 4\) or \(n, 5\)'):
+        person_box_masks([torch.zeros(2, 3)], 1, (4, 1, 8), cell_size=4)
+
+
+def test_cells_are_centred_where_the_convolutions_centre_the_tokens():
+    # A 3x3 convolution with stride 2 and padding 1 centres output i on input 2i: the stem's
+    # token i sits at pixel 4i + 0.5, stage 2's at 8i + 0.5. Check on the backbone's own stem.
+    model = SGFormer3D('tiny', with_pae=True, out_indices=(1, ))
+    impulse = torch.zeros(1, 3, 2, 32, 32)
+    impulse[..., 8, 8] = 1  # pixel 8 spans [8, 9): centre 8.5 = 4 * 2 + 0.5
+    with torch.no_grad():
+        stem = model.stages[0].entry
+        for conv in (stem.conv1.conv, stem.conv2.conv, stem.conv3.conv):
+            conv.weight.fill_(1.0)
+        out = stem.conv3.conv(stem.conv2.conv(stem.conv1.conv(impulse)))
+    center = out[0, 0, 0]
+    assert center.argmax().item() == 2 * center.shape[1] + 2  # token (2, 2)
+    # PAE's cell of token (2, 2) at stride 4 is [6.5, 10.5): a box on it covers it whole.
+    mask = model.pae.person_masks([torch.tensor([[6.5, 6.5, 10.5, 10.5]])], 1, (1, 8, 8), 0)
+    expected = torch.zeros(1, 1, 8, 8)
+    expected[0, 0, 2, 2] = 1
+    torch.testing.assert_close(mask, expected)
+    mask = model.pae.person_masks([torch.tensor([[12.5, 12.5, 20.5, 20.5]])], 1, (1, 4, 4), 1)
+    assert mask[0, 0, 2, 2] == 1 and mask.sum() == 1  # stage 2: [8i - 3.5, 8i + 4.5)
+
+
 def test_guidance_moves_person_tokens_into_the_finest_groups():
     torch.manual_seed(0)
     significance = torch.rand(1, 1, 8, 8)
@@ -73,6 +118,41 @@ def test_guidance_moves_person_tokens_into_the_finest_groups():
     finest = set(groups[-1][0].flatten().tolist())
     assert finest == set(person.view(-1).nonzero().flatten().tolist())
     torch.testing.assert_close(guide_significance(significance, 0 * person), significance)
+
+
+def test_rank_guidance_guarantees_the_finest_groups_where_additive_does_not():
+    torch.manual_seed(0)
+    significance = 1 + torch.rand(1, 1, 8, 8)
+    person = torch.zeros(1, 1, 8, 8)
+    person[0, 0, 2:6, 3:7] = 0.5  # 16 half-covered tokens of the least significance
+    significance[person > 0] = 0.01
+    parts = ((0.25, 4), (0.5, 4), (0.25, 2))
+    persons = set(person.view(-1).nonzero().flatten().tolist())
+
+    def finest(key):
+        return set(group_tokens_by_significance(key.view(1, -1), parts)[-1][0].flatten().tolist())
+
+    additive = guide_significance(significance, 1.0 * person)
+    assert not finest(additive) & persons  # 0.01 + 0.5 * mean(S) stays below every other token
+    ranked = guide_significance(significance, 1.0 * person, mode='rank')
+    assert finest(ranked) == persons
+    # Within each set the order is the significance's; no persons, no change.
+    others = person.eq(0)
+    assert torch.equal(ranked[others], significance[others])
+    assert torch.equal(guide_significance(significance, 0 * person, mode='rank'), significance)
+    with pytest.raises(ValueError, match='guidance mode'):
+        guide_significance(significance, person, mode='max')
+    with pytest.raises(ValueError, match='guidance mode'):
+        SGFormer3D('tiny', with_pae=True, pae_guidance_mode='max')
+
+
+def test_rank_mode_reaches_the_guided_blocks():
+    torch.manual_seed(0)
+    model = SGFormer3D('tiny', with_pae=True, pae_guidance_mode='rank', out_indices=(1, ))
+    modes = {block.attn.guidance_mode for stage in model.stages for block in stage.blocks
+             if block.kind == 'guided'}
+    assert modes == {'rank'}
+    assert model.pae.guidance_mode == 'rank'
 
 
 def test_enhancement_gates_start_closed():

@@ -2,6 +2,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmaction.registry import MODELS
 from timm.layers import DropPath
 
@@ -116,18 +117,97 @@ def test_hybrid_significance_on_a_grid_needing_padding():
     upsampled = per_cell.repeat_interleave(2, 1).repeat_interleave(2, 2).repeat_interleave(2, 3)
     torch.testing.assert_close(global_significance, upsampled[:, :3, :5, :7])
     torch.testing.assert_close(per_cell.sum(), torch.tensor(1.0))
-    # The grid is padded to 4x8x8: 2x2x2 windows, padded keys get no attention.
-    torch.testing.assert_close(local_significance.sum(), torch.tensor(8.0))
+    # The grid is padded to 4x8x8: 2x4x4 windows of 32 slots, padded keys get no attention, and
+    # a window hands out (its valid tokens) / 32 in all: 105 / 32 over the 105 tokens.
+    torch.testing.assert_close(local_significance.sum(), torch.tensor(105 / 32))
     _, significance = attn(tokens, grid)
-    torch.testing.assert_close(significance, global_significance + local_significance)
+    # 2x3x4 = 24 reduced tokens against 32 window slots: the global half is scaled by 24 / 32.
+    torch.testing.assert_close(significance, global_significance * 24 / 32 + local_significance)
+
+
+def _uniform(attn):
+    """Zero the query projections: every query attends uniformly to its keys."""
+    with torch.no_grad():
+        for linear in (attn.q_global, attn.q_local):
+            linear.weight.zero_()
+            linear.bias.zero_()
+    return attn
+
+
+def test_partial_windows_weigh_as_if_full():
+    torch.manual_seed(0)
+    attn = _uniform(HybridScaleAttention(16, 2, reduction_ratio=2, window_size=(2, 4, 4)))
+    grid = (3, 5, 7)  # the windows at t = 2, h = 4 or w = 4 hold 1 to 16 of their 32 slots
+    _, local_significance = attn._local(torch.randn(2, math.prod(grid), 16), grid)
+    # Uniform attention over v valid keys gives each 1 / v; summed over the v queries and divided
+    # by the window volume, every token receives 1 / 32 in full and partial windows alike (the
+    # mean over the v queries gave 1 / v: 32 times more in the one-token corner window).
+    torch.testing.assert_close(local_significance, torch.full((2, *grid), 1 / 32))
+
+
+def test_global_and_local_halves_are_on_one_scale():
+    torch.manual_seed(0)
+    # 2x4x4 = 32 reduced tokens, 2x2x2 = 8 window slots: raw shares of about 1/32 and 1/8.
+    attn = HybridScaleAttention(16, 2, reduction_ratio=2, window_size=(2, 2, 2))
+    grid = (4, 8, 8)
+    tokens = torch.randn(1, math.prod(grid), 16)
+    # Any attention: each half hands out 256 tokens / 8 slots = 32 in all.
+    _, local_significance = attn._local(tokens, grid)
+    _, significance = attn(tokens, grid)
+    torch.testing.assert_close(local_significance.sum(), torch.tensor(32.0))
+    torch.testing.assert_close((significance - local_significance).sum(), torch.tensor(32.0))
+    # Uniform attention: the global half gives 1/32 per token before scaling; both halves give
+    # every token 1 / 8 after it.
+    _uniform(attn)
+    _, global_significance = attn._global(tokens, grid)
+    torch.testing.assert_close(global_significance, torch.full((1, *grid), 1 / 32))
+    _, significance = attn(tokens, grid)
+    torch.testing.assert_close(significance, torch.full((1, *grid), 2 / 8))
+
+
+def test_significance_of_one_exactly_tiled_frame_is_the_2d_sgformers():
+    """One frame, 14x14 tokens, 7x7 windows and a 7x7 reduced grid (the 2D SG-Former's stage 3
+    at 224x224): the significance is SG-Former's ``local + global``, each the attention received
+    averaged over heads and queries, the global one nearest-upsampled (``sgformer.py``,
+    ``Attention.forward``), computed here from the module's weights by that formula in 2D."""
+    torch.manual_seed(0)
+    dim, heads, ratio = 16, 2, 2
+    attn = HybridScaleAttention(dim, heads, reduction_ratio=ratio, window_size=(8, 7, 7))
+    with torch.no_grad():
+        for parameter in attn.parameters():
+            parameter.normal_(std=0.3)
+    x = torch.randn(1, 14 * 14, dim)
+    with torch.no_grad():
+        _, significance = attn(x, (1, 14, 14))
+
+        head_dim = dim // heads
+        image = x.transpose(1, 2).reshape(1, dim, 14, 14)
+        # The reduction pads time to 2 with zeros: only its first temporal tap sees the frame.
+        reduced = F.conv2d(image, attn.reduce.weight[:, :, 0], attn.reduce.bias, stride=ratio)
+        reduced = attn.reduce_act(attn.reduce_norm(reduced.flatten(2).transpose(1, 2)))
+        q1 = attn.q_global(x).view(1, -1, heads // 2, head_dim).transpose(1, 2)
+        k1 = attn.kv_global(reduced).view(1, -1, 2, heads // 2, head_dim)[:, :, 0].transpose(1, 2)
+        attn1 = ((q1 @ k1.transpose(-2, -1)) * head_dim ** -0.5).softmax(-1)
+        global_value = F.interpolate(attn1.mean(1).mean(1).view(1, 1, 7, 7), (14, 14),
+                                     mode='nearest')[:, 0]
+        # Local half: 2x2 windows of 7x7 tokens (window_partition of sgformer.py).
+        q2 = attn.q_local(x).view(1, 2, 7, 2, 7, heads // 2, head_dim)
+        k2 = attn.kv_local(x).view(1, 2, 7, 2, 7, 2, heads // 2, head_dim)[..., 0, :, :]
+        q2 = q2.permute(0, 1, 3, 5, 2, 4, 6).reshape(1, 4, heads // 2, 49, head_dim)
+        k2 = k2.permute(0, 1, 3, 5, 2, 4, 6).reshape(1, 4, heads // 2, 49, head_dim)
+        attn2 = ((q2 @ k2.transpose(-2, -1)) * head_dim ** -0.5).softmax(-1)
+        local_value = attn2.mean(2).mean(2).view(1, 2, 2, 7, 7).permute(0, 1, 3, 2, 4)
+        expected = local_value.reshape(1, 14, 14) + global_value
+    torch.testing.assert_close(significance[:, 0], expected, rtol=1e-5, atol=1e-7)
 
 
 def test_window_shrinks_to_a_small_grid():
     attn = HybridScaleAttention(16, 2, reduction_ratio=8, window_size=(8, 7, 7))
     grid = (1, 3, 2)
     _, significance = attn(torch.randn(1, 6, 16), grid)
-    # One window holds the whole grid, one reduced token covers it: 1 + 1 per token on average.
-    torch.testing.assert_close(significance.sum(), torch.tensor(1.0 + 6.0))
+    # One window holds the whole grid (volume 6), one reduced token covers it: the local half
+    # hands out 1 in all, the global half 1 per token, scaled by 1 reduced token / 6 slots.
+    torch.testing.assert_close(significance.sum(), torch.tensor(1.0 + 6.0 / 6))
 
 
 def test_most_significant_tokens_land_in_the_finest_groups():
@@ -312,3 +392,38 @@ def test_window_attention_replaces_the_self_guided_blocks():
     with pytest.raises(ValueError, match="'self_guided' or 'window'"):
         SGFormer3D(arch='tiny', attention='swin')
     SGFormer3D(arch='tiny', attention='window', with_pae=True, pae_guidance=False)
+
+
+def test_reduction_fits_the_clip_length_so_no_tap_only_sees_padding():
+    torch.manual_seed(0)
+    padded = SGFormer3D('tiny', out_indices=(1, ))
+    fitted = SGFormer3D('tiny', out_indices=(1, ), num_frames=8)
+    # 8 frames: 4 time slices, so stage 1 (ratio 8) reduces time by 4; stage 2 (ratio 4) keeps 4.
+    assert padded.stages[0].blocks[0].attn.reduce.kernel_size == (8, 8, 8)
+    assert fitted.stages[0].blocks[0].attn.reduce.kernel_size == (4, 8, 8)
+    assert fitted.stages[0].blocks[0].attn.reduce.stride == (4, 8, 8)
+    assert fitted.stages[1].blocks[0].attn.reduce.kernel_size == (4, 4, 4)
+    dead = 16 * 16 * 4 * 8 * 8  # stage 1's temporal taps 4..7
+    assert (sum(p.numel() for p in padded.parameters())
+            - sum(p.numel() for p in fitted.parameters())) == dead
+    clip = torch.randn(1, 3, 8, 48, 64)
+    padded(clip).square().mean().backward()
+    assert padded.stages[0].blocks[0].attn.reduce.weight.grad[:, :, 4:].eq(0).all()
+    fitted(clip).square().mean().backward()
+    assert fitted.stages[0].blocks[0].attn.reduce.weight.grad.abs().sum((0, 1, 3, 4)).gt(0).all()
+    # Same computation: the fitted model with the padded one's first four taps.
+    state = {key: value[:, :, :4] if key == 'stages.0.blocks.0.attn.reduce.weight' else value
+             for key, value in padded.state_dict().items()}
+    fitted.load_state_dict(state)
+    with torch.no_grad():
+        torch.testing.assert_close(fitted(clip), padded(clip))
+    # Other clip lengths still run, padded up to the kernel.
+    assert fitted(torch.randn(1, 3, 12, 48, 64)).shape == (1, 32, 6, 6, 8)
+
+
+def test_the_papers_clip_length_keeps_the_faithful_shapes():
+    shapes = {k: v.shape for k, v in SGFormer3D('tiny').state_dict().items()}
+    assert {k: v.shape for k, v in SGFormer3D('tiny', num_frames=32).state_dict().items()} \
+        == shapes
+    with pytest.raises(ValueError, match='num_frames'):
+        SGFormer3D('tiny', num_frames=0)

@@ -3,8 +3,9 @@ over the clip's frames.
 
 A hybrid-scale block's attention returns ``(out, significance)``; the significance (B, T, H, W)
 on the stage's token grid is what the next significance-guided block sorts tokens by. With
-Person Attention Enhancement that block sorts by ``S + alpha * M * mean(S)`` instead (M: the
-person boxes' coverage of each token), which is what the "with PAE" maps show.
+Person Attention Enhancement that block sorts by a guided key instead (``S + alpha * M * mean(S)``
+or, in rank mode, persons above all others; M: the person boxes' coverage of each token), which is
+what the "with PAE" maps show.
 """
 from typing import Dict, List, Optional, Sequence
 
@@ -68,7 +69,8 @@ def capture_significance(backbone: nn.Module, clip: torch.Tensor,
                                              tuple(significance.shape[1:]), stage, clip.device)
             weight = backbone.pae.guidance_weight(stage, mask)
             if weight is not None:
-                captured[name] = guide_significance(significance, weight)
+                captured[name] = guide_significance(significance, weight,
+                                                    backbone.pae.guidance_mode)
     return captured
 
 
@@ -121,7 +123,10 @@ def plot_significance(frames: Sequence[np.ndarray], rows: List[dict], input_size
         low, high = float(values.min()), float(values.max())
         normalised = (values - low) / (high - low) if high > low else np.zeros_like(values)
         grid_h, grid_w = values.shape[1:]
-        extent = (0, grid_w * row['stride'] * scale_x, grid_h * row['stride'] * scale_y, 0)
+        # token i's cell is centred on input pixel i * stride + 0.5, as the convolutions put it
+        start = 0.5 - row['stride'] / 2
+        extent = (start * scale_x, (start + grid_w * row['stride']) * scale_x,
+                  (start + grid_h * row['stride']) * scale_y, start * scale_y)
         for t, ax in zip(slices, row_axes):
             frame = frames[min(t * len(frames) // num_slices, len(frames) - 1)]
             ax.imshow(frame[..., ::-1], extent=(0, width, height, 0))

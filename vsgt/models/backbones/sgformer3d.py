@@ -333,13 +333,13 @@ class _WindowedAttention(_Attention):
             valid = valid.repeat(batch_size, 1)[:, None]
         out, probs = self._attend(q, k, v, valid)
         with torch.no_grad():
+            # Attention received, summed over the valid queries and divided by the full window
+            # volume: a window with v valid tokens hands out v / volume in all, so a token of a
+            # partial window weighs as much as one of a full window.
             probs = probs.mean(dim=1)
-            if valid is None:
-                received = probs.mean(dim=1)
-            else:
-                query_weight = valid[:, 0].to(probs.dtype)
-                received = (probs * query_weight[..., None]).sum(1) / query_weight.sum(
-                    -1, keepdim=True)
+            if valid is not None:
+                probs = probs * valid[:, 0, :, None].to(probs.dtype)
+            received = probs.sum(dim=1) / volume
             received = _window_reverse(received.view(batch_size, num_windows, volume, 1), window,
                                        padded_grid)
             significance = received[:, :grid[0], :grid[1], :grid[2], 0]
@@ -369,32 +369,34 @@ class HybridScaleAttention(_WindowedAttention):
     Args:
         dim: token width.
         num_heads: number of heads (even; split into a global and a local half).
-        reduction_ratio: kernel and stride of the Conv3d that reduces the grid for the global half.
+        reduction_ratio: kernel and stride of the Conv3d that reduces the grid for the global
+            half, one int for all three dims or a (T, H, W) triple.
         window_size: (T, H, W) window of the local half, shrunk to the grid where it is smaller.
         qkv_bias: add a bias to the query/key/value projections.
         attn_drop: dropout on the attention probabilities.
         proj_drop: dropout after the output projection.
     """
 
-    def __init__(self, dim: int, num_heads: int, reduction_ratio: int, window_size: Grid,
+    def __init__(self, dim: int, num_heads: int, reduction_ratio: Union[int, Grid],
+                 window_size: Grid,
                  qkv_bias: bool = True, attn_drop: float = 0.0, proj_drop: float = 0.0):
         super().__init__(dim, num_heads, attn_drop, proj_drop)
         if num_heads % 2:
             raise ValueError(f'hybrid-scale attention needs an even num_heads, got {num_heads}')
-        self.reduction_ratio = reduction_ratio
+        self.reduction = ((reduction_ratio, ) * 3 if isinstance(reduction_ratio, int) else
+                          tuple(reduction_ratio))
         self.window_size = tuple(window_size)
         self.q_global = nn.Linear(dim, dim // 2, bias=qkv_bias)
         self.kv_global = nn.Linear(dim, dim, bias=qkv_bias)
         self.q_local = nn.Linear(dim, dim // 2, bias=qkv_bias)
         self.kv_local = nn.Linear(dim, dim, bias=qkv_bias)
-        self.reduce = nn.Conv3d(dim, dim, reduction_ratio, stride=reduction_ratio)
+        self.reduce = nn.Conv3d(dim, dim, self.reduction, stride=self.reduction)
         self.reduce_norm = nn.LayerNorm(dim)  # eps 1e-5, as in the public SG-Former
         self.reduce_act = nn.GELU()
 
     def _global(self, x: torch.Tensor, grid: Grid) -> Tuple[torch.Tensor, torch.Tensor]:
         batch_size, num_tokens, _ = x.shape
-        ratio = self.reduction_ratio
-        reduced = _pad_grid(x.view(batch_size, *grid, -1), (ratio,) * 3).movedim(-1, 1)
+        reduced = _pad_grid(x.view(batch_size, *grid, -1), self.reduction).movedim(-1, 1)
         reduced = self.reduce(reduced)
         reduced_grid = reduced.shape[2:]
         reduced = self.reduce_act(self.reduce_norm(reduced.flatten(2).transpose(1, 2)))
@@ -403,18 +405,30 @@ class HybridScaleAttention(_WindowedAttention):
         out, probs = self._attend(q, k, v)
         with torch.no_grad():
             received = probs.mean(dim=(1, 2)).view(batch_size, *reduced_grid)
-            for dim in (1, 2, 3):
+            for dim, ratio in zip((1, 2, 3), self.reduction):
                 received = received.repeat_interleave(ratio, dim=dim)
             significance = received[:, :grid[0], :grid[1], :grid[2]]
         return out.transpose(1, 2).reshape(batch_size, num_tokens, -1), significance
 
     def forward(self, x: torch.Tensor, grid: Grid) -> Tuple[torch.Tensor, torch.Tensor]:
         """Attend over (B, N, C) tokens of ``grid``; return the output and the (B, T, H, W)
-        significance (attention received from the global half, nearest-upsampled, plus that
-        from the local half)."""
+        significance: the attention received from the global half (nearest-upsampled) and from
+        the local half, each on the scale of one window.
+
+        Each half's attention sums to 1 per query over its keys, so a key's share is about one
+        over the half's key count: the reduced tokens for the global half, the window volume for
+        the local one. The global half is rescaled by (reduced tokens) / (window volume), so that
+        under uniform attention both halves give every token the same 1 / volume and neither
+        decides the order by its scale alone. In the 2D SG-Former both counts are 49 at every
+        stage (7x7 reduced tokens, 7x7 windows), so the factor is exactly 1 there and the sum is
+        the public model's."""
         global_out, global_significance = self._global(x, grid)
         local_out, local_significance = self._local(x, grid)
         out = self._output(torch.cat([global_out, local_out], dim=-1), x, grid)
+        num_reduced = math.prod(math.ceil(g / r) for g, r in zip(grid, self.reduction))
+        volume = math.prod(min(w, g) for w, g in zip(self.window_size, grid))
+        if num_reduced != volume:
+            global_significance = global_significance * (num_reduced / volume)
         return out, global_significance + local_significance
 
 
@@ -443,19 +457,21 @@ class SignificanceGuidedAttention(_Attention):
         self.kv_thw = nn.Linear(dim, dim, bias=qkv_bias)
         self.kv_twh = nn.Linear(dim, dim, bias=qkv_bias)
         self.merges = nn.ModuleList(nn.Linear(size, 1) for _, size in self.token_groups)
+        self.guidance_mode = 'additive'
 
     def forward(self, x: torch.Tensor, grid: Grid, significance: torch.Tensor,
                 person_weight: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Attend over (B, N, C) tokens of ``grid`` given the (B, T, H, W) ``significance``.
 
-        ``person_weight`` (B, T, H, W), from Person Attention Enhancement, raises the
-        significance of person tokens by ``person_weight * mean(significance)`` and scales them by
-        ``1 + person_weight`` before merging.
+        ``person_weight`` (B, T, H, W), from Person Attention Enhancement, guides the sort
+        (:func:`.pae.guide_significance` in the ``guidance_mode`` the backbone sets) and scales
+        person tokens by ``1 + person_weight`` before merging.
         """
         batch_size, num_tokens, channels = x.shape
         tokens = x
         if person_weight is not None:
-            significance = guide_significance(significance, person_weight.detach())
+            significance = guide_significance(significance, person_weight.detach(),
+                                              self.guidance_mode)
             tokens = x * (1 + person_weight.reshape(batch_size, num_tokens, 1))
         t, h, w = grid
         tokens_twh = tokens.view(batch_size, t, h, w, channels).transpose(2, 3)
@@ -497,7 +513,8 @@ class SGFormerBlock(nn.Module):
         dim: token width.
         num_heads: number of attention heads.
         kind: ``'hybrid'``, ``'guided'``, ``'global'`` or ``'window'``.
-        reduction_ratio: grid reduction of the hybrid-scale global half.
+        reduction_ratio: grid reduction of the hybrid-scale global half (an int or a
+            (T, H, W) triple).
         window_size: window of the hybrid-scale local half.
         token_groups: merge groups of the significance-guided attention.
         mlp_ratio: MLP hidden width over ``dim``.
@@ -507,7 +524,8 @@ class SGFormerBlock(nn.Module):
         drop_path: stochastic depth rate.
     """
 
-    def __init__(self, dim: int, num_heads: int, kind: str, reduction_ratio: int = 1,
+    def __init__(self, dim: int, num_heads: int, kind: str,
+                 reduction_ratio: Union[int, Grid] = 1,
                  window_size: Grid = (8, 7, 7), token_groups: Optional[TokenGroups] = None,
                  mlp_ratio: float = 4.0, qkv_bias: bool = True, drop: float = 0.0,
                  attn_drop: float = 0.0, drop_path: float = 0.0):
@@ -571,6 +589,12 @@ class SGFormer3D(BaseModule):
             reduction ratio 8, 4, 2 to ((fraction, group size), ...) from least to most
             significant.
         window_size: (T, H, W) window of the hybrid-scale local half.
+        num_frames: the clip length the model is built for, or None. Where a stage has fewer
+            time slices than its reduction ratio (e.g. 8 frames: 4 slices at stage 1, ratio 8),
+            the reduction's temporal kernel and stride shrink to the slice count, so that no
+            temporal tap only ever sees padding; clips of other lengths still run (padded up to
+            the kernel). None keeps the full ratio (the faithful shapes, e.g. 32 frames: 16
+            slices, every tap used).
         attention: ``'self_guided'`` (SG-Former's hybrid-scale and significance-guided blocks)
             or ``'window'``: every block of stages 1-3 is plain windowed attention instead (same
             window, no shift, no significance), the ablation that isolates the reallocation.
@@ -589,6 +613,9 @@ class SGFormer3D(BaseModule):
         pae_guidance_init: initial guidance weight alpha of Person Attention Enhancement.
         pae_guidance: PAE raises the significance of person tokens (alpha); needs
             ``attention='self_guided'``.
+        pae_guidance_mode: ``'additive'`` (sort by ``S + alpha * M * mean(S)``) or ``'rank'``
+            (covered tokens sort above every uncovered one, so they take the finest groups
+            first); see :mod:`.pae`.
         pae_enhancement: PAE enhances person tokens after each stage (gamma).
         pretrained: checkpoint to load in :meth:`init_weights` (sets a ``Pretrained`` init_cfg).
         init_cfg: mmengine initialisation config, applied by :meth:`init_weights` on top of the
@@ -606,6 +633,7 @@ class SGFormer3D(BaseModule):
                  stem: str = 'faithful',
                  token_groups: Union[str, Dict[int, TokenGroups]] = 'faithful',
                  window_size: Grid = (8, 7, 7),
+                 num_frames: Optional[int] = None,
                  attention: str = 'self_guided',
                  mlp_ratio: float = 4.0,
                  qkv_bias: bool = True,
@@ -618,6 +646,7 @@ class SGFormer3D(BaseModule):
                  with_pae: bool = False,
                  pae_guidance_init: float = 1.0,
                  pae_guidance: bool = True,
+                 pae_guidance_mode: str = 'additive',
                  pae_enhancement: bool = True,
                  pretrained: Optional[str] = None,
                  init_cfg: Optional[Union[Dict, List[Dict]]] = None):
@@ -658,6 +687,10 @@ class SGFormer3D(BaseModule):
         self.frozen_stages = frozen_stages
         self.with_cp = with_cp
 
+        if num_frames is not None and num_frames < 1:
+            raise ValueError(f'num_frames must be positive or None, got {num_frames}')
+        time_slices = (None if num_frames is None else
+                       math.ceil(num_frames / (4 if stem == 'light_t4' else 2)))
         drop_path = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
         self.stages = nn.ModuleList()
         for i, (dim, depth, heads, ratio) in enumerate(
@@ -669,8 +702,10 @@ class SGFormer3D(BaseModule):
             for j in range(depth):
                 kind = 'global' if ratio == 1 else 'window' if attention == 'window' else (
                     'hybrid' if j % 2 == 0 else 'guided')
+                reduction = ratio if time_slices is None else (min(ratio, time_slices), ratio,
+                                                               ratio)
                 blocks.append(SGFormerBlock(
-                    dim, heads, kind, reduction_ratio=ratio, window_size=window_size,
+                    dim, heads, kind, reduction_ratio=reduction, window_size=window_size,
                     token_groups=token_groups.get(ratio), mlp_ratio=mlp_ratio, qkv_bias=qkv_bias,
                     drop=drop_rate, attn_drop=attn_drop_rate,
                     drop_path=drop_path[sum(depths[:i]) + j]))
@@ -681,7 +716,12 @@ class SGFormer3D(BaseModule):
             self.pae = PersonAttentionEnhancement(
                 embed_dims[:num_stages], strides=[4 * 2 ** i for i in range(num_stages)],
                 guided_stages=[r > 1 and pae_guidance for r in REDUCTION_RATIOS[:num_stages]],
-                guidance_init=pae_guidance_init, enhancement=pae_enhancement)
+                guidance_init=pae_guidance_init, guidance_mode=pae_guidance_mode,
+                enhancement=pae_enhancement,
+                temporal_stride=4 if stem == 'light_t4' else 2)
+            for module in self.modules():
+                if isinstance(module, SignificanceGuidedAttention):
+                    module.guidance_mode = pae_guidance_mode
 
         self.apply(self._init_module)
         self._freeze_stages()
@@ -730,9 +770,10 @@ class SGFormer3D(BaseModule):
 
         Args:
             x: (B, C, T, H, W) clip.
-            person_boxes: with ``with_pae``, one (n_i, 4) tensor of x1, y1, x2, y2 person boxes per
-                sample, in the clip's pixel coordinates (the key frame's boxes, applied to every
-                frame). None means no persons. Ignored without ``with_pae``.
+            person_boxes: with ``with_pae``, one tensor of person boxes per sample, in the
+                clip's pixel coordinates: (n_i, 4) x1, y1, x2, y2 (the key frame's boxes, marked
+                on every time slice) or (n_i, 5) frame, x1, y1, x2, y2 (each box on the slice of
+                its clip frame). None means no persons. Ignored without ``with_pae``.
 
         Returns:
             The (B, C_i, T_i, H_i, W_i) map of the single out index, or a tuple in stage order.
