@@ -78,6 +78,11 @@ def detection_batch(cfg, num_classes):
         sample.gt_instances = InstanceData(
             bboxes=torch.tensor(gt_boxes, dtype=torch.float32), labels=labels)
         sample.set_metainfo(dict(img_shape=(SIZE, SIZE), img_key='video,0001'))
+        # every frame's boxes (LoadClipPersonBoxes), for PAE over the clip: the key frame's on
+        # each frame
+        for key, boxes in (('clip_proposals', proposals), ('clip_gt_bboxes', gt_boxes)):
+            sample.set_metainfo({key: torch.tensor(
+                [[frame, *box] for frame in range(frames) for box in boxes])})
         samples.append(sample)
     return dict(inputs=inputs, data_samples=samples)
 

@@ -240,3 +240,49 @@ def test_malformed_label_map(numbered, tmp_path):
     bad.write_text('nothing here\n')
     with pytest.raises(ValueError, match='bad.pbtxt: no "item'):
         _build(numbered, label_file=str(bad))
+
+
+CLIP_META_KEYS = ('img_shape', 'img_key', 'video_id', 'timestamp', 'clip_proposals',
+                  'clip_gt_bboxes')
+
+
+@pytest.mark.parametrize('geometry', ['resize_flip', 'crop'])
+def test_clip_person_boxes_follow_the_frames(synthetic_set, geometry):
+    """The key frame's row of the clip boxes is where mmaction's transforms put the key frame's
+    proposals and ground truth; other frames take their own (or the nearest annotated) boxes."""
+    from mmaction.datasets.transforms import Flip, RandomCrop
+    from vsgt.datasets import LoadClipPersonBoxes
+    steps = ([Resize(scale=(64, 48), keep_ratio=False), Flip(flip_ratio=1.0)]
+             if geometry == 'resize_flip' else
+             [Resize(scale=(-1, 72)), RandomCrop(size=40)])
+    pipeline = [SampleAVAFrames(clip_len=8, frame_interval=1, test_mode=True), RawFrameDecode(),
+                *steps, LoadClipPersonBoxes(), FormatShape(input_format='NCTHW', collapse=True),
+                PackActionInputs(meta_keys=CLIP_META_KEYS)]
+    cfg = _synthetic_cfg(synthetic_set, pipeline)
+    dataset = DATASETS.build(dict(cfg, clip_person_boxes=True))
+    plain = DATASETS.build(cfg)
+    assert 'frame_person_boxes' not in plain.get_data_info(0)
+    for index in range(len(dataset)):
+        np.random.seed(index)
+        sample = dataset[index]['data_samples']
+        height, width = sample.metainfo['img_shape']
+        for key, expected in (('clip_proposals', sample.proposals.bboxes),
+                              ('clip_gt_bboxes', sample.gt_instances.bboxes)):
+            rows = sample.metainfo[key]
+            assert rows.dtype == np.float32 and rows.shape[1] == 5
+            # clip_len 8, interval 1: the key frame is at position 4
+            key_rows = rows[rows[:, 0] == 4, 1:]
+            if geometry == 'crop':  # mmaction's crop clips boxes to the last pixel
+                key_rows = np.clip(key_rows, 0, [width - 1, height - 1] * 2)
+            np.testing.assert_allclose(key_rows, np.asarray(expected), atol=1e-3)
+            # key frames every 4 frames: positions 0 and 4 are annotated; 1 and 2 take 0's boxes
+            # (the nearest; 2 ties and takes the earlier), 3 takes 4's
+            for position, source in ((1, 0), (2, 0), (3, 4)):
+                np.testing.assert_array_equal(rows[rows[:, 0] == position, 1:],
+                                              rows[rows[:, 0] == source, 1:])
+
+
+def test_clip_person_boxes_need_the_dataset_option(synthetic_set):
+    from vsgt.datasets import LoadClipPersonBoxes
+    with pytest.raises(KeyError, match="needs 'frame_person_boxes'.*clip_person_boxes=True"):
+        LoadClipPersonBoxes()(dict(frame_inds=np.arange(4), img_shape=(8, 8)))

@@ -188,3 +188,50 @@ def test_without_pae_it_is_fast_rcnn():
         torch.testing.assert_close(our_losses[key], ref_losses[key], rtol=0, atol=0)
     torch.testing.assert_close(our_pred.scores, ref_pred.scores, rtol=0, atol=0)
     torch.testing.assert_close(our_pred.bboxes, ref_pred.bboxes, rtol=0, atol=0)
+
+
+def build_clip_mode():
+    init_default_scope('mmaction')
+    torch.manual_seed(0)
+    return MODELS.build(ConfigDict(detector_cfg(True), pae_boxes='clip'))
+
+
+def test_clip_mode_hands_every_frames_boxes_to_the_backbone(monkeypatch):
+    model = build_clip_mode()
+    sample = make_sample([[4, 4, 30, 60]], img_shape=(48, 64))
+    sample.set_metainfo(dict(
+        clip_proposals=[[0, -2, 4, 30, 60], [3, 10, 4, 70, 60]],
+        clip_gt_bboxes=[[1, 8, 8, 40, 56]]))
+    boxes = model.person_boxes(clip(), [sample], with_gt=True)
+    # frame index first, corners clipped to the 64x48 frame
+    torch.testing.assert_close(boxes[0], torch.tensor(
+        [[0., 0., 4., 30., 48.], [3., 10., 4., 64., 48.], [1., 8., 8., 40., 48.]]))
+    calls = spy_on_backbone(model, monkeypatch)
+    with torch.no_grad():
+        model.eval()(clip(), [sample], mode='predict')
+    assert calls[0][0].shape == (2, 5)
+    del sample.clip_proposals
+    with pytest.raises(ValueError, match="no metainfo 'clip_proposals'.*LoadClipPersonBoxes"):
+        model(clip(), [sample], mode='predict')
+    with pytest.raises(ValueError, match='pae_boxes must be one of'):
+        MODELS.build(ConfigDict(detector_cfg(True), pae_boxes='frames'))
+
+
+def test_the_roi_head_sees_the_ground_truth_in_training_and_the_proposals_in_testing(
+        monkeypatch):
+    model = build(with_pae=False)
+    seen = []
+    original = model.roi_head.loss
+
+    def spy(x, proposals, samples):
+        seen.append(samples[0].metainfo['person_boxes'])
+        return original(x, proposals, samples)
+
+    monkeypatch.setattr(model.roi_head, 'loss', spy)
+    sample = make_sample([[4, 4, 30, 60], [40, 0, 64, 20]])
+    model.train()(clip(), [copy.deepcopy(sample)], mode='loss')
+    torch.testing.assert_close(seen[0], torch.tensor([[8., 8., 40., 56.]]))
+    with torch.no_grad():
+        model.eval()(clip(), [sample], mode='predict')
+    torch.testing.assert_close(sample.metainfo['person_boxes'],
+                               torch.tensor([[4., 4., 30., 60.], [40., 0., 64., 20.]]))

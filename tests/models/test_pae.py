@@ -235,3 +235,31 @@ def test_pae_parts_can_be_switched_off_one_at_a_time():
         assert model.pae.alpha.numel() == (2 if guidance else 0)
     with pytest.raises(ValueError, match='needs pae_guidance or pae_enhancement'):
         SGFormer3D('tiny', with_pae=True, pae_guidance=False, pae_enhancement=False)
+
+
+@pytest.mark.parametrize('config', [
+    'configs/synthetic/vsgt-tiny-pae_synthetic.py',
+    'configs/detection/vsgt/vsgt-s-pae_k400-pre_8xb2-amp-32x2x1-20e_ucf101-24-rgb.py',
+    'projects/fbil/configs/fbil_vsgt-s-pae_k400-pre_8xb2-amp-32x2x1-20e_hia-rgb.py',
+])
+def test_pae_gates_are_out_of_weight_decay_in_the_configs(config):
+    from mmaction.registry import MODELS
+    from mmengine.config import Config
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import init_default_scope
+
+    from vsgt.testing import ROOT
+    cfg = Config.fromfile(f'{ROOT}/{config}')
+    init_default_scope('mmaction')
+    cfg.model.backbone.pop('pretrained', None)
+    cfg.model.backbone.init_cfg = None
+    cfg.optim_wrapper.type = 'OptimWrapper'  # the AMP wrapper needs a GPU
+    model = MODELS.build(cfg.model)
+    optimizer = build_optim_wrapper(model, cfg.optim_wrapper).optimizer
+    decay = {id(param): group['weight_decay'] for group in optimizer.param_groups
+             for param in group['params']}
+    lr = {id(param): group['lr'] for group in optimizer.param_groups for param in group['params']}
+    pae = dict(model.backbone.pae.named_parameters())
+    assert pae and all(decay[id(param)] == 0 for param in pae.values())
+    other = model.backbone.stages[0].blocks[0].attn.proj.weight
+    assert decay[id(other)] > 0 and lr[id(pae['alpha'])] == lr[id(other)]

@@ -1,5 +1,6 @@
 """Datasets: frame-level AVA-layout loading, temporal action localization on features, and the
 synthetic datasets."""
+from .clip_boxes import LoadClipPersonBoxes
 from .frame_ava import FrameAVADataset, load_proposals, read_label_ids
 from .synthetic import (SYNTHETIC_CLASSES, SYNTHETIC_PRESETS, SyntheticStyle, SyntheticVideo,
                         actor_sprite, generate_synthetic_dataset, render_synthetic_video)
@@ -9,7 +10,7 @@ from .tal import (TALFeatureDataset, load_tal_annotations, read_feature_rows, re
 from .tal_transforms import LoadTALFeature, PackTALInputs
 
 __all__ = [
-    'FrameAVADataset', 'load_proposals', 'read_label_ids', 'SYNTHETIC_CLASSES',
+    'FrameAVADataset', 'LoadClipPersonBoxes', 'load_proposals', 'read_label_ids', 'SYNTHETIC_CLASSES',
     'SYNTHETIC_PRESETS', 'SyntheticStyle', 'SyntheticVideo', 'actor_sprite', 'generate_synthetic_dataset',
     'render_synthetic_video', 'TALFeatureDataset', 'load_tal_annotations', 'read_feature_rows',
     'read_feature_shape', 'seconds_to_window', 'window_starts', 'window_to_seconds',

@@ -91,6 +91,11 @@ class FrameAVADataset(AVADataset):
             ``'img_{:05}.jpg'``.
         start_index: Number of the first frame file. Defaults to 1.
         timestamp_start: Timestamp of the first frame file. Defaults to 1.
+        clip_person_boxes: Also hand the pipeline the person boxes of every
+            annotated frame of the sample's video (ground truth and proposals,
+            proposals filtered as the key frame's), for the
+            ``LoadClipPersonBoxes`` transform. For sets that box every frame
+            (UCF101-24, the synthetic set). Defaults to False.
         fps: Must be 1 (a timestamp is a frame number).
         use_frames: Must be True.
         **kwargs: Other ``AVADataset`` arguments (``data_prefix``,
@@ -107,6 +112,7 @@ class FrameAVADataset(AVADataset):
                  filename_tmpl: str = 'img_{:05}.jpg',
                  start_index: int = 1,
                  timestamp_start: int = 1,
+                 clip_person_boxes: bool = False,
                  fps: int = 1,
                  use_frames: bool = True,
                  **kwargs) -> None:
@@ -125,6 +131,8 @@ class FrameAVADataset(AVADataset):
             else None
         proposals = self.proposals
         self.num_frames_by_video: Dict[str, int] = {}
+        self.clip_person_boxes = clip_person_boxes
+        self.frame_boxes: Dict[str, Dict[int, dict]] = {}
         super().__init__(
             ann_file,
             pipeline,
@@ -276,6 +284,9 @@ class FrameAVADataset(AVADataset):
         for img_key, records in records_by_key.items():
             bboxes, labels, entity_ids = self.parse_img_record(records)
             video_id = records[0]['video_id']
+            if self.clip_person_boxes:
+                self.frame_boxes.setdefault(video_id, {})[records[0]['timestamp']] = dict(
+                    gt=bboxes, proposals=self._frame_proposals(img_key))
             num_frames = self.num_frames_by_video[video_id]
             data_list.append(
                 dict(
@@ -304,4 +315,20 @@ class FrameAVADataset(AVADataset):
         """
         data_info = super().get_data_info(idx)
         data_info['timestamp_start'] = self.timestamp_start + self.start_index
+        if self.clip_person_boxes:
+            data_info['frame_person_boxes'] = self.frame_boxes[data_info['video_id']]
+            data_info['frame_timestamp_offset'] = self.timestamp_start - self.start_index
         return data_info
+
+    def _frame_proposals(self, img_key: str) -> np.ndarray:
+        """(n, 4) normalised proposals of one frame, kept as ``AVADataset``
+        keeps the key frame's: scores at or above ``person_det_score_thr``
+        (or the frame's best), at most ``num_max_proposals``; none without a
+        proposal file or entry."""
+        proposals = None if self.proposals is None else self.proposals.get(img_key)
+        if proposals is None or len(proposals) == 0:
+            return np.zeros((0, 4), dtype=np.float32)
+        if proposals.shape[1] == 5:
+            thr = min(self.person_det_score_thr, proposals[:, 4].max())
+            proposals = proposals[proposals[:, 4] >= thr]
+        return proposals[:self.num_max_proposals, :4].astype(np.float32)
