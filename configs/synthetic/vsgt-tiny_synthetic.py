@@ -21,7 +21,8 @@ model = dict(
     backbone=dict(type='mmaction.SGFormer3D', arch='tiny', out_indices=(1, ), num_frames=8,
                   with_pae=False),
     roi_head=dict(
-        bbox_roi_extractor=dict(featmap_stride=8),
+        # RoIAlign reads each cell where the backbone's convolutions centre it (pixel 8i + 0.5)
+        bbox_roi_extractor=dict(type='TokenCentredRoIExtractor3D', featmap_stride=8),
         bbox_head=dict(in_channels=32, num_classes={{_base_.num_classes}})))
 
 # 1200 iterations of 2 clips at twice the base learning rate, validated every 400. Measured on the

@@ -235,3 +235,23 @@ def test_the_roi_head_sees_the_ground_truth_in_training_and_the_proposals_in_tes
         model.eval()(clip(), [sample], mode='predict')
     torch.testing.assert_close(sample.metainfo['person_boxes'],
                                torch.tensor([[4., 4., 30., 60.], [40., 0., 64., 20.]]))
+
+
+@pytest.mark.parametrize('aligned', [True, False])
+def test_token_centred_roi_extractor_reads_the_cell_under_the_box(aligned):
+    from mmdet.registry import MODELS as MMDET_MODELS
+
+    from vsgt.models import TokenCentredRoIExtractor3D
+    # a map whose cell i holds i, at stride 8: cell 2 is centred on pixel 8 * 2 + 0.5 = 16.5
+    feat = torch.arange(8.0).view(1, 1, 1, 1, 8).expand(1, 1, 1, 8, 8).contiguous()
+    rois = torch.tensor([[0, 12.5, 12.5, 20.5, 20.5]])  # one cell wide, centred on 16.5
+    kwargs = dict(roi_layer_type='RoIAlign', featmap_stride=8, output_size=1,
+                  with_temporal_pool=True, aligned=aligned, _scope_='mmdet')
+    centred = MMDET_MODELS.build(dict(type='TokenCentredRoIExtractor3D', **kwargs))
+    assert isinstance(centred, TokenCentredRoIExtractor3D)
+    plain = MMDET_MODELS.build(dict(type='SingleRoIExtractor3D', **kwargs))
+    value = centred(feat, rois)[0].item()
+    assert value == pytest.approx(2.0, abs=1e-5)
+    # mmcv's convention reads (16.5 / 8 - 0.5 =) 1.5625 (aligned) or 2.0625 (legacy)
+    assert plain(feat, rois)[0].item() == pytest.approx(1.5625 if aligned else 2.0625, abs=1e-5)
+    assert rois.tolist() == [[0, 12.5, 12.5, 20.5, 20.5]]

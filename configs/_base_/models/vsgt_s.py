@@ -7,5 +7,6 @@ model = dict(
     type='VSGTFastRCNN',
     backbone=dict(type='mmaction.SGFormer3D', arch='small'),
     roi_head=dict(
-        bbox_roi_extractor=dict(featmap_stride=32),
+        # RoIAlign reads each cell where the backbone's convolutions centre it (pixel 32i + 0.5)
+        bbox_roi_extractor=dict(type='TokenCentredRoIExtractor3D', featmap_stride=32),
         bbox_head=dict(in_channels=512)))

@@ -25,8 +25,14 @@ Choices beyond the design note:
   significant end; its empty slots are filled with the mean of the group's real tokens, so a
   merged token is always a combination of real tokens on the usual scale.
 * Windows are shrunk to the grid where the grid is smaller; padded window positions are masked
-  out of the keys and left out of the significance. The reduction conv pads the grid with zeros up
-  to a multiple of its ratio (ceil mode).
+  out of the keys and left out of the significance, and the attention a window's tokens receive
+  is divided by the full window volume, so a window cut by the grid's edge is not more
+  significant for having fewer tokens. The reduction conv pads the grid with zeros up to a
+  multiple of its kernel (ceil mode); with ``num_frames`` its temporal kernel shrinks to a
+  stage's time slices where they are fewer than the ratio.
+* The global half of the significance is scaled by (reduced tokens) / (window volume), so that
+  both halves hand out the same total; in the 2D SG-Former the two counts are equal (49) and the
+  factor is 1.
 * The hybrid-scale block computes its attention explicitly because the significance needs the
   probabilities; the significance is reduced from them without gradient. The other blocks use
   :func:`torch.nn.functional.scaled_dot_product_attention`.
