@@ -91,8 +91,11 @@ class FBILHead(BaseModule):
     pooling on) are reduced to ``hidden_channels`` by one 1x1 convolution (it commutes with
     RoIAlign); an actor token is the max over its RoI's bins. A clip's unpadded cells (from
     ``img_shape`` and ``featmap_stride``) go once through a DETR encoder with a normalised 2D
-    sine term. Per clip, a foreground region F (:func:`foreground_region`) and its complement B
-    give one key mask per branch: the foreground branch hides ``fg_mask_ratios`` (F, B) of the
+    sine term. Per clip, a foreground region F (:func:`foreground_region`) of the clip's person
+    boxes and its complement B give one key mask per branch. The person boxes are
+    ``img_metas[i]['person_boxes']`` where the detector sets them (``VSGTFastRCNN``: the ground
+    truth in training, the proposals in testing, as the public code's RoIs), else the clip's
+    RoIs. The masks: the foreground branch hides ``fg_mask_ratios`` (F, B) of the
     cells, the background branch ``bg_mask_ratios``. In training the hidden cells are drawn at
     random (:func:`draw_hidden`); in testing (and with ``random_mask=False``) ``test_mask='round'``
     rounds the ratios to 0 or 1, so that the foreground branch sees exactly F and the background
@@ -289,6 +292,11 @@ class FBILHead(BaseModule):
             img_meta = img_metas[clip] if img_metas else {}
             boxes = rois[index, 1:]
             self._check_boxes(boxes, img_meta, clip, feat)
+            persons = img_meta.get('person_boxes')
+            if persons is not None and len(persons):
+                boxes = torch.as_tensor(persons, dtype=rois.dtype,
+                                        device=rois.device).reshape(-1, 4)
+                self._check_boxes(boxes, img_meta, clip, feat)
             height, width = self._grid(feat, img_meta, clip)
             context = self.encode(contexts[clip, :, :height, :width])[None]
             region = foreground_region(boxes, self.featmap_stride, (height, width))

@@ -63,6 +63,26 @@ def test_every_config_is_shipped():
         assert name in CONFIGS
 
 
+@pytest.mark.parametrize('name', [name for name in CONFIGS if 'slowfast' in name])
+def test_slowfast_res5_is_dilated_by_2_in_both_pathways(name):
+    """ACAR-Net's SlowFast (FBIL's backbone) keeps res5 at stride 16 with 3x3 convolutions
+    dilated by 2 in the slow and the fast pathway."""
+    cfg = load(name)
+    for pathway in ('slow_pathway', 'fast_pathway'):
+        assert cfg.model.backbone[pathway].dilations == (1, 1, 1, 2)
+        assert cfg.model.backbone[pathway].spatial_strides == (1, 2, 2, 1)
+    if '101' in name:
+        return  # same options; one build is enough
+    model = MODELS.build(cfg.model)
+    for pathway in (model.backbone.slow_path, model.backbone.fast_path):
+        conv = pathway.layer4[0].conv2.conv
+        assert conv.dilation[1:] == (2, 2) and conv.padding[1:] == (2, 2)
+        assert pathway.layer3[0].conv2.conv.dilation[1:] == (1, 1)
+    with torch.no_grad():
+        slow, fast = model.backbone(torch.zeros(1, 3, 32, 64, 64))
+    assert slow.shape[-2:] == fast.shape[-2:] == (4, 4)  # stride 16
+
+
 @pytest.mark.parametrize('name', CONFIGS)
 def test_config_trains_and_tests_a_step(name):
     cfg = load(name)

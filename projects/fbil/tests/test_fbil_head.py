@@ -120,6 +120,24 @@ def test_round_masks_are_exactly_f_and_b(monkeypatch):
     assert all(torch.equal(a, b) for a, b in zip(calls['fg'][:2], calls['fg'][2:]))
 
 
+def test_foreground_comes_from_the_person_boxes_not_the_sampled_rois(monkeypatch):
+    head = make_head().eval()
+    calls = record_hidden(head, monkeypatch)
+    # A sampled negative far from the person would widen F to the whole frame.
+    x, feat, rois, metas = inputs([[ONE[0], [100., 80., 140., 110.]]], (7, 9))
+    head(x, feat, rois, metas)
+    widened = foreground_region(rois[:, 1:], STRIDE, (7, 9)).flatten()
+    assert torch.equal(calls['bg'][0], widened)
+    metas[0]['person_boxes'] = torch.tensor(ONE)
+    head(x, feat, rois, metas)
+    region = foreground_region(torch.tensor(ONE), STRIDE, (7, 9)).flatten()
+    assert torch.equal(calls['bg'][1], region) and not torch.equal(region, widened)
+    # No person boxes recorded (a clip without ground truth): the RoIs.
+    metas[0]['person_boxes'] = torch.zeros(0, 4)
+    head(x, feat, rois, metas)
+    assert torch.equal(calls['bg'][2], widened)
+
+
 def test_training_masks_hide_the_drawn_number(monkeypatch):
     head = make_head(seed=0).train()
     head.generator = torch.Generator().manual_seed(3)

@@ -9,6 +9,10 @@ _base_ = '../../../../../configs/_base_/models/slowfast_r50_ava.py'
 
 model = dict(
     type='VSGTFastRCNN',
+    # ACAR-Net's SlowFast (the public FBIL backbone) keeps res5 at stride 16 by dilating its 3x3
+    # convolutions by 2 in both pathways.
+    backbone=dict(slow_pathway=dict(dilations=(1, 1, 1, 2)),
+                  fast_pathway=dict(dilations=(1, 1, 1, 2))),
     roi_head=dict(
         bbox_roi_extractor=dict(output_size=7, aligned=False, temporal_pool_mode='avg'),
         shared_head=dict(
