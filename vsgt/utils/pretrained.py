@@ -13,8 +13,8 @@ _VSGT_K400 = 'vsgt-s_in1k-pre_8xb8-amp-32x2x1-30e_kinetics400-rgb'
 #: What provides each pretrained file the shipped configs load (the file as the config names it).
 PROVIDERS = {
     'checkpoints/sgformer_s.pth':
-        "the SG-Former authors' ImageNet-1k SG-Former-S release (github.com/OliverRensu/SG-Former), "
-        'saved under this name as downloaded',
+        "the SG-Former authors' ImageNet-1k SG-Former-S release "
+        '(github.com/OliverRensu/SG-Former), saved under this name as downloaded',
     f'checkpoints/{_VSGT_K400}.pth':
         f'not released: train configs/recognition/vsgt/{_VSGT_K400}.py (bash tools/dist_train.sh '
         f'CONFIG 8) and copy its work_dirs/{_VSGT_K400}/epoch_30.pth here',
