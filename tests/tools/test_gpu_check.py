@@ -38,10 +38,28 @@ def test_every_synthetic_config_is_checked():
         check_option_keys(cfg, cfg_options_dict(gpu_check.one_iteration_options(config)))
 
 
+class Drifting(torch.nn.Module):
+    """RoIAlign whose every second call (the "CUDA" one of a comparison) is off by 0.25."""
+    calls = 0
+
+    def __init__(self, **arguments):
+        super().__init__()
+        from mmcv.ops import RoIAlign
+        self.op = RoIAlign(**arguments)
+
+    def forward(self, x, rois):
+        Drifting.calls += 1
+        return self.op(x, rois) + 0.25 * (Drifting.calls % 2 == 0)
+
+
 def test_op_comparison_measures_the_difference():
     from mmcv.ops import RoIAlign
     for _, arguments in gpu_check.roi_align_cases():
         assert gpu_check.compare_op(RoIAlign, arguments, 'cpu') == 0
+    # outputs 0.25 apart, gradients equal
+    _, arguments = gpu_check.roi_align_cases()[0]
+    assert gpu_check.compare_op(Drifting, arguments, 'cpu') == pytest.approx(0.25, abs=1e-5)
+    assert gpu_check.nms_agrees('cpu')
 
 
 def test_a_config_trains_and_tests_as_the_check_runs_it(synthetic_root, tmp_path, capsys):

@@ -3,8 +3,8 @@
 1. One training iteration (``tools/train.py``) and one test pass (``tools/test.py``) of every
    synthetic config, in fp32 and with AMP (``--amp``; testing with ``test_cfg.fp16=True``), on
    small synthetic sets made in the work dir.
-2. The mmcv CUDA ops the models use (``RoIAlign``, average and max, aligned or not) against
-   their CPU results, forward and backward.
+2. The CUDA ops the models use against their CPU results: mmcv's ``RoIAlign`` (average and
+   max, aligned or not; forward and backward) and torchvision's ``batched_nms`` (VSGN).
 3. Training-step time and peak memory of VSGT-S against Video Swin-T on one 32x224x224 clip
    (``tools/analysis/benchmark_backbones.py``).
 
@@ -137,6 +137,21 @@ def compare_op(op_cls, arguments, device):
                (grads[0] - grads[1]).abs().max().item())
 
 
+def nms_agrees(device):
+    """Whether torchvision's ``batched_nms`` (VSGN's) keeps the same boxes on ``device`` as on
+    the CPU, on random overlapping boxes of three classes."""
+    import torch
+    from torchvision.ops import batched_nms
+    generator = torch.Generator().manual_seed(0)
+    corners = torch.rand(300, 2, generator=generator) * 100
+    boxes = torch.cat([corners, corners + 5 + torch.rand(300, 2, generator=generator) * 30], 1)
+    scores = torch.rand(300, generator=generator)
+    labels = torch.randint(0, 3, (300, ), generator=generator)
+    keep = [batched_nms(boxes.to(where), scores.to(where), labels.to(where), 0.4).cpu()
+            for where in ('cpu', device)]
+    return torch.equal(keep[0], keep[1])
+
+
 def check_ops():
     from mmcv.ops import RoIAlign
     results = []
@@ -146,6 +161,10 @@ def check_ops():
         results.append((name, 'cuda vs cpu', ok, f'max |diff| {error:.2e}'))
         print(f'{"ok  " if ok else "FAIL"} {name}: max |CUDA - CPU| {error:.2e} '
               f'(tolerance {OP_TOLERANCE:g})', flush=True)
+    ok = nms_agrees('cuda')
+    results.append(('torchvision batched_nms', 'cuda vs cpu', ok, ''))
+    print(f'{"ok  " if ok else "FAIL"} torchvision batched_nms: '
+          f'{"the same" if ok else "other"} boxes kept on CUDA as on the CPU', flush=True)
     return results
 
 
