@@ -15,8 +15,8 @@ import argparse
 import json
 import os
 import os.path as osp
-import tempfile
 
+from vsgt.evaluation.functional.formats import atomic_write
 from vsgt.utils.launch import run_cli
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
@@ -102,11 +102,7 @@ def main(argv=None):
     boxes = (proposal_boxes(args.boxes, args.video) if args.boxes.lower().endswith('.pkl')
              else ground_truth_boxes(args.boxes, args.video))
     content = to_pixels(boxes, *frame_size(args.frames_dir, args.video))
-    folder = osp.dirname(osp.abspath(args.out))
-    os.makedirs(folder, exist_ok=True)
-    with tempfile.NamedTemporaryFile('w', dir=folder, suffix='.json', delete=False) as file:
-        json.dump(content, file)
-    os.replace(file.name, args.out)
+    atomic_write(args.out, lambda file: json.dump(content, file), binary=False)
     print(f'{args.out}: {sum(map(len, content.values()))} boxes on {len(content)} frames of '
           f'{args.video}')
 
