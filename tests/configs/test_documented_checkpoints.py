@@ -14,11 +14,12 @@ CONFIGS = {
     for pattern in ('configs/**/*.py', 'projects/*/configs/**/*.py')
     for path in glob.glob(osp.join(ROOT, pattern), recursive=True)
     if '_base_' not in path.split(osp.sep)}
+# (data/ and work_dirs/ are not searched: they may hold millions of files)
 DOCUMENTS = sorted(
-    path for pattern in ('**/*.md', 'tools/**/*.py', 'demo/*.py', 'projects/*/tools/*.py',
-                         'projects/*/configs/**/*.py', 'vsgt/**/*.py')
-    for path in glob.glob(osp.join(ROOT, pattern), recursive=True)
-    if '.venv' not in path.split(osp.sep) and 'work_dirs' not in path.split(osp.sep))
+    path for pattern in ('*.md', 'checkpoints/*.md', 'demo/*', 'docs/**/*.md', 'tools/**/*.md',
+                         'tools/**/*.py', 'projects/**/*.md', 'projects/*/tools/*.py',
+                         'projects/*/configs/**/*.py', 'vsgt/**/*.md', 'vsgt/**/*.py')
+    for path in glob.glob(osp.join(ROOT, pattern), recursive=True) if osp.isfile(path))
 CHECKPOINT = re.compile(r'work_dirs/([\w.-]+)/(iter|epoch)_(\d+)\.pth')
 
 

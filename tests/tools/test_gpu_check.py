@@ -28,7 +28,9 @@ def test_every_synthetic_config_is_checked():
     assert {'vsgt-tiny_synthetic.py', 'vsgt-tiny-pae_synthetic.py', 'vsgn_synthetic.py',
             'gaf_synthetic.py', 'vlf_r18s3_synthetic.py',
             'fbil-vsgt-tiny_synthetic.py'} <= names
-    shipped = glob.glob(osp.join(ROOT, '**', 'configs', '**', '*synthetic*.py'), recursive=True)
+    shipped = [path for pattern in ('configs/**/*synthetic*.py',
+                                    'projects/*/configs/**/*synthetic*.py')
+               for path in glob.glob(osp.join(ROOT, pattern), recursive=True)]
     assert len(configs) == len([p for p in shipped if '_base_' not in p.split(osp.sep)])
     roots = {dataset for dataset, *_ in gpu_check.DATASETS}
     for config in configs:
