@@ -12,13 +12,12 @@ import json
 import os.path as osp
 import sys
 
-import torch
 from mmengine.config import DictAction
 
 from vsgt.apis import (ActionDetector, BoxesFilePersons, HOGPersonDetector, MMDetPersonDetector,
                        VideoSource, run_demo)
 from vsgt.evaluation.functional.formats import atomic_write
-from vsgt.utils.launch import run_cli
+from vsgt.utils.launch import add_device_argument, check_device, run_cli
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'vsgt-tiny_synthetic.py')
@@ -50,8 +49,7 @@ def parse_args(argv=None):
     parser.add_argument('--max-frames', type=int, help='process only the first N frames')
     parser.add_argument('--fps', type=float,
                         help='frame rate of the output (default: the video\'s; folders: 25)')
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu',
-                        choices=['cpu', 'cuda'])
+    add_device_argument(parser)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override entries of the action detector config')
     return parser.parse_args(argv)
@@ -70,8 +68,7 @@ def check_args(args):
     for name in ('predict_stepsize', 'top_k'):
         if getattr(args, name) < 1:
             raise ValueError(f'--{name.replace("_", "-")} must be at least 1')
-    if args.device == 'cuda' and not torch.cuda.is_available():
-        raise ValueError('--device cuda: no CUDA device is visible')
+    check_device(args.device)
 
 
 def person_source(args):

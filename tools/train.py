@@ -29,6 +29,7 @@ def build_config(args):
     import torch
 
     from vsgt.utils.launch import load_config
+    from vsgt.utils.pretrained import check_pretrained_files
     cfg = load_config(args)
     if args.amp:
         if not torch.cuda.is_available():
@@ -55,6 +56,7 @@ def build_config(args):
     if not any(hook.get('type') in ('RandomStatesHook', 'mmaction.RandomStatesHook')
                for hook in hooks):
         cfg.custom_hooks = [*hooks, dict(type='mmaction.RandomStatesHook')]
+    check_pretrained_files(cfg)
     return cfg
 
 

@@ -129,7 +129,7 @@ def test_thumos14_cli_writes_a_json_the_dataset_reads(thumos, capsys):
     code, _, err = run_in_process(capsys, _cli('thumos14'), thumos / 'val', thumos / 'test',
                                   '--out', thumos / 'other.json', '--feature-dir', features,
                                   '--feature-rate', '7.5')
-    assert code == 2 and err.count('\n') == 1
+    assert code == 1 and err.count('\n') == 1
     assert "no duration for video 'video_test_0000004'" in err
     assert not (thumos / 'other.json').exists()
 
@@ -201,5 +201,5 @@ def test_activitynet_cli(tmp_path, capsys):
     path.write_text('{"database": [')
     code, _, err = run_in_process(capsys, _cli('activitynet'), path, '--out',
                                   tmp_path / 'bad.json')
-    assert code == 2 and err.count('\n') == 1 and 'not valid JSON' in err
+    assert code == 1 and err.count('\n') == 1 and 'not valid JSON' in err
     assert not (tmp_path / 'bad.json').exists()

@@ -186,4 +186,4 @@ def test_cli(tmp_path, capsys):
     assert (tmp_path / 'out' / 'features' / 'video_0003.npy').is_file()
     cli = load_script('tools/data/synthetic_tal/generate.py')
     code, _, err = run_in_process(capsys, cli, tmp_path / 'out', '--no-progress')
-    assert code == 2 and err.count('\n') == 1 and 'exists and is not empty' in err
+    assert code == 1 and err.count('\n') == 1 and 'exists and is not empty' in err

@@ -63,6 +63,43 @@ def test_every_shipped_config(capsys, config):
     assert 'input: one clip of 1 x 3 x 8 x 32 x 32' in out
 
 
+PROJECT_CONFIGS = {
+    # 2D recognizers: VideoLightFormer, TSN, TSM (their frames are the head's segments)
+    'projects/videolightformer/configs/vlf_r50_in1k-pre_8xb16-1x1x8-50e_sthv2-rgb.py':
+        ('recognizer (2D, 8 segments)', '1 x 3 x 8 x 64 x 64', ['3', '8', '64', '64']),
+    'projects/videolightformer/configs/tsn_r50_in1k-pre_8xb32-1x1x8-50e_ek100-verb-rgb.py':
+        ('recognizer (2D, 8 segments)', '1 x 3 x 8 x 224 x 224', []),
+    'projects/videolightformer/configs/synthetic/tsm_r18s3_synthetic.py':
+        ('recognizer (2D, ', '1 x 3 x ', []),
+    # temporal action localizers: one window of features
+    'projects/vsgn/configs/vsgn_synthetic.py':
+        ('localizer: the whole model', 'window of features of 1 x 32 x 256', []),
+    'projects/gaf/configs/gaf_thumos14-i3d-twostream.py':
+        ('localizer: the whole model', 'window of features of 1 x 2048 x ', []),
+    # a project's detector
+    'projects/fbil/configs/synthetic/fbil-vsgt-tiny_synthetic.py':
+        ('detector: backbone + RoI head on 2 person boxes', '1 x 3 x 4 x 64 x 64',
+         ['4', '64', '64']),
+}
+
+
+@pytest.mark.parametrize('config', sorted(PROJECT_CONFIGS))
+def test_a_config_of_each_task(capsys, config):
+    whole, shape, argv = PROJECT_CONFIGS[config]
+    out = run(capsys, osp.join(ROOT, config), '--num-boxes', 2, '--depth', 1,
+              *(['--shape', *argv] if argv else []))
+    rows = parts(out)
+    names = list(rows)
+    assert names[0].startswith(whole), out
+    assert shape in out.splitlines()[1], out
+    flops = [as_number(f) for _, f in rows.values()]
+    assert flops[0] > 0 and all(f <= flops[0] for f in flops)
+    if whole.startswith('localizer'):
+        assert len(rows) == 1 and 'model by operator: ' in out
+    else:
+        assert len(rows) == 2 and names[1].startswith('backbone')
+
+
 def test_roi_head_share_grows_with_the_boxes():
     from vsgt.apis import build_model, load_model_config
     from vsgt.utils.flops import flop_analysis, model_for_flops

@@ -44,6 +44,7 @@ import torch.nn as nn
 
 import vsgt  # noqa: F401  (applies vsgt.compat, registers SGFormer3D)
 from vsgt.utils.flops import count_flops
+from vsgt.utils.launch import add_device_argument, check_device, run_cli
 from mmaction.registry import MODELS
 
 BACKBONES = {
@@ -255,7 +256,7 @@ def parse_args(argv=None):
     parser.add_argument('--shape', type=int, nargs=5, default=[1, 3, 32, 224, 224],
                         metavar=('N', 'C', 'T', 'H', 'W'), help='input clip batch')
     parser.add_argument('--models', nargs='+', choices=sorted(BACKBONES), default=DEFAULT_MODELS)
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    add_device_argument(parser)
     parser.add_argument('--repeats', type=int, default=5, help='timed iterations')
     parser.add_argument('--warmup', type=int, default=2, help='untimed iterations first')
     parser.add_argument('--skip-speed', action='store_true',
@@ -269,6 +270,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    check_device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -286,4 +288,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -425,4 +425,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
+    run_cli(main)

@@ -16,6 +16,7 @@ import numpy as np
 
 from vsgt.evaluation.functional import (HIGH_IOU_THRS, frame_ap, link_tubes, load_ground_truth,
                                         video_ap)
+from vsgt.utils.launch import run_cli
 
 WIDTH, HEIGHT = 320, 240
 
@@ -123,4 +124,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

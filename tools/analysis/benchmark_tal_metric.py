@@ -21,6 +21,7 @@ import numpy as np
 from vsgt.evaluation.functional import (ACTIVITYNET_TIOU_THRS, THUMOS14_TIOU_THRS,
                                         TALGroundTruth, TALPredictions, detection_ap,
                                         recall_at_avg_proposals, short_action_ap)
+from vsgt.utils.launch import run_cli
 
 
 def make_set(num_videos: int, num_classes: int, preds_per_class: int, seed: int):
@@ -156,4 +157,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

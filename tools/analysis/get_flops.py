@@ -1,15 +1,18 @@
 """Parameters and FLOPs of a config's model: ``python tools/analysis/get_flops.py CONFIG``.
 
 Counts, with fvcore, one forward pass of the whole model on one clip (a detector: backbone +
-RoI head on ``--num-boxes`` person boxes spread across the frame; a recognizer: backbone + cls
-head) and of its backbone alone, and prints a per-module table of the whole model (``--depth``
-levels) and the backbone's FLOPs by operator. One multiply-add counts as one FLOP (mmaction2's
+RoI head on ``--num-boxes`` person boxes spread across the frame; a recognizer, 3D or 2D (TSN,
+TSM, VideoLightFormer: the clip's frames as its segments): backbone + cls head) and of its
+backbone alone, or of a temporal action localizer on one window of features, and prints a
+per-module table of the whole model (``--depth`` levels) and the backbone's (a localizer's: the
+whole model's) FLOPs by operator. One multiply-add counts as one FLOP (mmaction2's
 and the papers' convention); ``scaled_dot_product_attention`` is counted (both matrix products).
 The operators fvcore has no handle for (mostly element-wise ones, left out by convention) are
 listed as not counted.
 
     python tools/analysis/get_flops.py configs/detection/vsgt/vsgt-s_k400-pre_8xb2-amp-32x2x1-20e_hia-rgb.py
     python tools/analysis/get_flops.py configs/synthetic/vsgt-tiny_synthetic.py --shape 8 96 128
+    python tools/analysis/get_flops.py projects/vsgn/configs/vsgn_synthetic.py
 """  # noqa: E501
 import argparse
 import warnings
@@ -19,7 +22,8 @@ from fvcore.nn import flop_count_table
 from mmengine.config import DictAction
 
 from vsgt.apis.inference import build_model, clip_sampling, load_model_config, test_pipeline
-from vsgt.utils.flops import flop_analysis, model_for_flops
+from vsgt.utils.flops import (flop_analysis, is_2d_recognizer, is_localizer, localizer_window,
+                              model_for_flops)
 from vsgt.utils.launch import run_cli
 
 DEFAULT_SIZE = (224, 224)
@@ -30,7 +34,9 @@ def parse_args(argv=None):
     parser.add_argument('config', help='config file')
     parser.add_argument('--shape', type=int, nargs='+', metavar='N',
                         help='clip shape C T H W or T H W (C = 3); default: 3, the test '
-                        f'pipeline\'s clip_len, {DEFAULT_SIZE[0]}, {DEFAULT_SIZE[1]}')
+                        'pipeline\'s clip_len (a 2D recognizer: its segments), '
+                        f'{DEFAULT_SIZE[0]}, {DEFAULT_SIZE[1]}; a localizer: C T of its '
+                        'feature window (default: its input channels and window_size)')
     parser.add_argument('--num-boxes', type=int, default=8,
                         help='person boxes the RoI head of a detector runs on')
     parser.add_argument('--depth', type=int, default=3, help='depth of the per-module table')
@@ -39,10 +45,27 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def clip_shape(cfg, shape):
-    """(C, T, H, W) from ``--shape`` or the config."""
+def segments(cfg, model):
+    """Frames a 2D recognizer reads at test time: its head's ``num_segments``, else the test
+    pipeline's clips x frames."""
+    if getattr(model.cls_head, 'num_segments', None):
+        return model.cls_head.num_segments
+    step = next(step for step in test_pipeline(cfg) if step['type'].endswith('SampleFrames'))
+    return step.get('num_clips', 1) * step.get('clip_len', 1)
+
+
+def input_shape(cfg, model, shape):
+    """(C, T, H, W) of a clip, or (C, T) of a localizer's window, from ``--shape`` or the config."""
+    if is_localizer(model):
+        if shape is None:
+            return localizer_window(model, cfg.model)
+        if len(shape) != 2 or min(shape) < 1:
+            raise ValueError(f'--shape of a localizer takes C T (positive), got {shape}')
+        return tuple(shape)
     if shape is None:
-        return (3, clip_sampling(test_pipeline(cfg))['clip_len'], *DEFAULT_SIZE)
+        frames = segments(cfg, model) if is_2d_recognizer(model) else \
+            clip_sampling(test_pipeline(cfg))['clip_len']
+        return (3, frames, *DEFAULT_SIZE)
     if len(shape) not in (3, 4) or min(shape) < 1:
         raise ValueError(f'--shape takes C T H W or T H W (positive), got {shape}')
     return tuple(shape) if len(shape) == 4 else (3, *shape)
@@ -60,30 +83,37 @@ def main(argv=None):
     if args.depth < 0:
         raise ValueError(f'--depth must be >= 0, got {args.depth}')
     cfg = load_model_config(args.config, args.cfg_options)
-    shape = clip_shape(cfg, args.shape)
     model = build_model(cfg)
+    shape = input_shape(cfg, model, args.shape)
     wrapped = model_for_flops(model, shape, args.num_boxes)
     analysis = flop_analysis(wrapped, (torch.randn(1, *shape), ))
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter('ignore')
         total = analysis.total()
-    if getattr(model, 'roi_head', None) is not None:
-        whole = f'detector: backbone + RoI head on {args.num_boxes} person boxes'
+    localizer = is_localizer(model)
+    if localizer:
+        rows = [('localizer: the whole model, no post-processing', model, total)]
     else:
-        whole = 'recognizer: backbone + cls head'
-    on_boxes = ' (given the person boxes)' if getattr(model.backbone, 'pae', None) else ''
-    rows = [(whole, model, total),
-            (f'backbone{on_boxes}', model.backbone, analysis.by_module()['model.backbone'])]
+        if getattr(model, 'roi_head', None) is not None:
+            whole = f'detector: backbone + RoI head on {args.num_boxes} person boxes'
+        elif is_2d_recognizer(model):
+            whole = f'recognizer (2D, {shape[1]} segments): backbone + cls head'
+        else:
+            whole = 'recognizer: backbone + cls head'
+        on_boxes = ' (given the person boxes)' if getattr(model.backbone, 'pae', None) else ''
+        rows = [(whole, model, total),
+                (f'backbone{on_boxes}', model.backbone, analysis.by_module()['model.backbone'])]
     table = flop_count_table(analysis, max_depth=args.depth, show_param_shapes=False)
-    print(f'{args.config}\ninput: one clip of {" x ".join(map(str, (1, *shape)))} (N x C x T x '
-          'H x W); FLOPs: fvcore, one multiply-add = one FLOP\n')
+    what = ('window of features', 'N x C x T') if localizer else ('clip', 'N x C x T x H x W')
+    print(f'{args.config}\ninput: one {what[0]} of {" x ".join(map(str, (1, *shape)))} '
+          f'({what[1]}); FLOPs: fvcore, one multiply-add = one FLOP\n')
     print('| part | params | FLOPs |\n|---|---|---|')
     for description, module, flops in rows:
         params = sum(p.numel() for p in module.parameters())
         print(f'| {description} | {human(params)} | {human(flops)}FLOPs |')
     print(f'\nper module (depth {args.depth}), whole model:\n{table}\n')
-    by_operator = analysis.by_module_and_operator()['model.backbone']
-    print('backbone by operator: ' + ', '.join(
+    by_operator = analysis.by_module_and_operator()['model' if localizer else 'model.backbone']
+    print(f'{"model" if localizer else "backbone"} by operator: ' + ', '.join(
         f'{op} {human(flops)}FLOPs' for op, flops in by_operator.most_common()) + '\n')
     listed = ', '.join(f'{op} x{count}' for op, count in sorted(analysis.unsupported_ops().items()))
     print(f'not counted (no fvcore handle; mostly element-wise operators, which FLOP counts '

@@ -9,14 +9,18 @@ per block shows the significance the next block sorts by when the person boxes s
 of ``--boxes``, else OpenCV's HOG detector on the key frame; outlined in cyan).
 
     python tools/analysis/vis_significance.py configs/synthetic/vsgt-tiny-pae_synthetic.py \\
-        video.mp4 --checkpoint work_dirs/.../iter_600.pth --out significance.png
+        video.mp4 --checkpoint work_dirs/vsgt-tiny-pae_synthetic/iter_1200.pth \\
+        --out significance.png
+
+(``iter_1200.pth``: the last checkpoint of ``python tools/train.py
+configs/synthetic/vsgt-tiny-pae_synthetic.py``.)
 """
 import argparse
 
 from mmengine.config import DictAction
 
 from vsgt.apis import ActionDetector, BoxesFilePersons, HOGPersonDetector, VideoSource
-from vsgt.utils.launch import run_cli
+from vsgt.utils.launch import add_device_argument, check_device, run_cli
 from vsgt.visualization.figures import check_colors, check_png_path
 from vsgt.visualization.significance import (first_hybrid_blocks, plot_significance,
                                              significance_rows)
@@ -39,7 +43,7 @@ def parse_args(argv=None):
     parser.add_argument('--dpi', type=int, default=80, help='resolution of the PNG')
     parser.add_argument('--colors', type=int,
                         help='write a palette PNG of this many colours (2-256; smaller files)')
-    parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
+    add_device_argument(parser)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config entries')
     return parser.parse_args(argv)
@@ -49,6 +53,7 @@ def main(argv=None):
     args = parse_args(argv)
     check_png_path(args.out)
     check_colors(args.colors)
+    check_device(args.device)
     if args.num_frames < 1:
         raise ValueError(f'--num-frames must be at least 1, got {args.num_frames}')
     source = VideoSource(args.video)

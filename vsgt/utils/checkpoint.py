@@ -51,8 +51,12 @@ def check_checkpoint_fits(model, weights, path, max_listed=3):
     :func:`read_state_dict`) match ``model`` key for key.
 
     For evaluation: a checkpoint that leaves parameters at random values would give numbers
-    that are not the model's.
+    that are not the model's. A model wrapped for distributed running is compared through the
+    model it wraps, whose keys carry no ``module.`` prefix (like those of ``weights``).
     """
+    from mmengine.model import is_model_wrapper
+    if is_model_wrapper(model):
+        model = model.module
     expected = model.state_dict()
     problems = [f'{key} has shape {tuple(weights[key].shape)}, the model {tuple(value.shape)}'
                 for key, value in expected.items()

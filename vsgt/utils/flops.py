@@ -86,22 +86,70 @@ class DetectorForFlops(nn.Module):
 
 
 class RecognizerForFlops(nn.Module):
-    """A recognizer on one view: backbone, neck if any, classification head."""
+    """A recognizer on one view: backbone, neck if any, classification head.
+
+    A 3D recognizer takes the (N, C, T, H, W) clip as one view; a 2D one (``Recognizer2D``:
+    TSN, TSM, VideoLightFormer) its T frames as segments, (N, T, C, H, W), as at test time.
+    """
 
     def __init__(self, model: nn.Module):
         super().__init__()
         self.model = model
 
     def forward(self, clip: torch.Tensor) -> torch.Tensor:
+        if is_2d_recognizer(self.model):
+            return self.model.extract_feat(clip.transpose(1, 2), stage='head',
+                                           test_mode=True)[0]
         return self.model.extract_feat(clip[:, None], stage='head')[0]
 
 
+class LocalizerForFlops(nn.Module):
+    """A temporal action localizer on one (N, C, T) window of features: its raw outputs
+    (``mode='tensor'``), without the post-processing."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, window: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        outputs = self.model(window, mode='tensor')
+        if isinstance(outputs, dict):
+            outputs = [outputs[key] for key in sorted(outputs)]
+        return tuple(outputs)
+
+
+def is_2d_recognizer(model: nn.Module) -> bool:
+    from mmaction.models import Recognizer2D
+    return isinstance(model, Recognizer2D)
+
+
+def is_localizer(model: nn.Module) -> bool:
+    """A model of feature windows: a ``window_size`` (its own or its streams'), no backbone."""
+    streams = [getattr(model, name) for name in ('rgb', 'flow') if hasattr(model, name)]
+    return getattr(model, 'backbone', None) is None and all(
+        hasattr(stream, 'window_size') for stream in streams or [model])
+
+
+def localizer_window(model: nn.Module, model_cfg: dict) -> Tuple[int, int]:
+    """(channels, steps) of the feature window a localizer reads.
+
+    Channels: the widest ``input_range`` end of the model (or of its ``rgb`` / ``flow`` streams),
+    else its config's ``in_channels``.
+    """
+    names = [name for name in ('rgb', 'flow') if hasattr(model, name)]
+    streams = [(getattr(model, name), model_cfg[name]) for name in names] or [(model, model_cfg)]
+    channels = [stream.input_range[1] if getattr(stream, 'input_range', None) is not None
+                else cfg['in_channels'] for stream, cfg in streams]
+    return max(channels), streams[0][0].window_size
+
+
 def model_for_flops(model: nn.Module, shape: Sequence[int], num_boxes: int) -> nn.Module:
-    """``model`` as a module of one (N, C, T, H, W) clip, for ``(C, T, H, W)`` clips.
+    """``model`` as a module of one input of ``shape`` (without the batch dimension).
 
     A detector (a model with a ``roi_head``) runs on ``num_boxes`` boxes spread across the frame
-    (its backbone gets them too when it takes person boxes); a recognizer (a ``cls_head``) on the
-    clip. Its backbone is the submodule ``model.backbone``. Raises ValueError for other models.
+    of a (C, T, H, W) clip (its backbone gets them too when it takes person boxes); a recognizer
+    (a ``cls_head``) on the clip; a localizer on a (C, T) window of features. Raises ValueError
+    for other models.
     """
     if getattr(model, 'roi_head', None) is not None:
         if num_boxes < 1:
@@ -109,5 +157,7 @@ def model_for_flops(model: nn.Module, shape: Sequence[int], num_boxes: int) -> n
         return DetectorForFlops(model, spread_boxes(num_boxes, shape[-2], shape[-1]))
     if getattr(model, 'cls_head', None) is not None:
         return RecognizerForFlops(model)
-    raise ValueError(f'{type(model).__name__} has neither a roi_head (detector) nor a cls_head '
-                     '(recognizer)')
+    if is_localizer(model):
+        return LocalizerForFlops(model)
+    raise ValueError(f'{type(model).__name__} is neither a detector (roi_head), a recognizer '
+                     '(cls_head) nor a localizer of feature windows (window_size)')

@@ -41,6 +41,21 @@ def load_config(args):
     return cfg
 
 
+def add_device_argument(parser):
+    """``--device``, the same in every tool: ``cuda`` when a CUDA device is visible, else
+    ``cpu``; see :func:`check_device`."""
+    parser.add_argument('--device', choices=['cpu', 'cuda'],
+                        default='cuda' if torch.cuda.is_available() else 'cpu',
+                        help='where the model runs (default: cuda when a CUDA device is '
+                        'visible, else cpu)')
+
+
+def check_device(device):
+    """One-line error for ``--device cuda`` on a machine without a visible CUDA device."""
+    if device == 'cuda' and not torch.cuda.is_available():
+        raise ValueError('--device cuda: no CUDA device is visible')
+
+
 def cfg_options_dict(options):
     """``--cfg-options`` as a dict: mmengine's ``DictAction`` applied to ``KEY=VALUE`` strings."""
     if isinstance(options, dict):

@@ -28,6 +28,7 @@ from mmengine.structures import InstanceData
 from vsgt.datasets.synthetic_tal import generate_synthetic_tal
 from vsgt.datasets.tal import window_to_seconds
 from vsgt.utils.flops import count_flops
+from vsgt.utils.schedule import warmup_then_anneal
 
 ACCURACY = ('mAP@0.3', 'mAP@0.4', 'mAP@0.5', 'mAP@0.6', 'mAP@0.7', 'mAP', 'AP_short@0.5')
 COSTS = ('train_time', 'infer_time', 'params', 'flops')
@@ -63,10 +64,11 @@ def enter_work_dir(work_dir: str, data_dir: str, preset: str, seed: int) -> None
 
 
 def benchmark_config(cfg: Config, name: str, seed: int, iters: int, work_dir: str) -> Config:
-    """``cfg`` for one run: ``iters`` iterations (cosine annealing ending there), ``seed``, no
-    validation, one checkpoint, work dir ``work_dir/{name}_seed{seed}``, test batches of one."""
-    scheduler = [dict(step, end=iters) if step.type == 'CosineAnnealingLR' else step
-                 for step in cfg.param_scheduler]
+    """``cfg`` for one run: ``iters`` iterations (the config's warm-up, shortened to ``iters``
+    when longer, then cosine annealing ending there), ``seed``, no validation, one checkpoint, work
+    dir ``work_dir/{name}_seed{seed}``, test batches of one."""
+    warmup, anneal = cfg.param_scheduler  # the configs' warm-up, then cosine annealing
+    scheduler = warmup_then_anneal(warmup, anneal, iters, warmup.end)
     cfg.merge_from_dict({
         'work_dir': osp.join(work_dir, f'{name}_seed{seed}'),
         'experiment_name': f'{name}_seed{seed}',

@@ -8,4 +8,4 @@ _base_ = './fbil_slowfast-r50_k400-pre_8xb2-32x2x1-8e_ava22-rgb.py'
 model = dict(
     backbone=dict(slow_pathway=dict(depth=101), fast_pathway=dict(depth=101)))
 load_from = ('checkpoints/slowfast_r101_8xb8-8x8x1-256e_kinetics400-rgb_'
-             '20220901-9c0e09bd.pth')
+             '20220818-9c0e09bd.pth')

@@ -1,18 +1,18 @@
 """FBIL against the plain AVA head, mmaction2's ACRN and FBIL without its background branch on
 the context synthetic set.
 
-``python projects/fbil/tools/benchmark.py [--iters 400] [--seed 0] [--num-videos 32]
+``python projects/fbil/tools/benchmark.py [--iters 400] [--seeds 0] [--num-videos 32]
 [--work-dir DIR]``
 
 The set (``generate_synthetic_dataset(context=True)``) has the five motion classes and
 ``watch_ball``, whose actors stand exactly like ``stand`` actors: only the ball rolling in their
 lane, away from their box, tells the two apart. Every config (VSGT-tiny, stage 2, from scratch)
-trains with the same data, seed and iterations in this process (mmengine's Runner as
+trains with the same data, seeds and iterations in this process (mmengine's Runner as
 tools/train.py builds it) and is scored on the val split: frame-mAP@0.5 over all classes, AP of
 the two context-decided classes (``stand``, ``watch_ball``) and their mean, and the share of each
 among the val boxes of the two (what a head blind to the context can only guess from); training
 and inference time, parameters and FLOPs (fvcore, one 8x96x128 clip with 3 boxes) as ratios to
-the first config. Prints a Markdown table.
+the first config, each the mean over the training seeds. Prints a Markdown table.
 """
 import argparse
 import os
@@ -30,6 +30,7 @@ from vsgt.datasets.synthetic_context import CONTEXT_DECIDED_CLASSES
 from vsgt.evaluation.functional import frame_ap
 from vsgt.utils.flops import count_flops, model_for_flops
 from vsgt.utils.launch import run_cli
+from vsgt.utils.schedule import warmup_then_anneal
 
 CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'synthetic')
 CONFIGS = ('vsgt-tiny_synthetic-context', 'acrn-vsgt-tiny_synthetic-context',
@@ -40,11 +41,10 @@ CLIP_SHAPE = (3, 8, 96, 128)
 def build_config(name: str, seed: int, iters: int, work_dir: str) -> Config:
     cfg = Config.fromfile(osp.join(CONFIG_DIR, name + '.py'))
     warm_up, cosine = cfg.param_scheduler  # the config's warm-up, then cosine annealing
-    warm_up_end = min(warm_up.end, max(iters // 10, 1))
-    scheduler = [dict(warm_up, end=warm_up_end), dict(cosine, begin=warm_up_end, end=iters)]
+    scheduler = warmup_then_anneal(warm_up, cosine, iters, min(warm_up.end, iters // 10))
     cfg.merge_from_dict({
-        'work_dir': osp.join(work_dir, name),
-        'experiment_name': name,
+        'work_dir': osp.join(work_dir, f'{name}_seed{seed}'),
+        'experiment_name': f'{name}_seed{seed}',
         'randomness.seed': seed,
         'train_cfg.max_iters': iters,
         'train_cfg.val_interval': iters + 1,
@@ -121,7 +121,8 @@ def main(argv=None):
                         help='config names in projects/fbil/configs/synthetic; the first is '
                         'the reference of the ratios')
     parser.add_argument('--iters', type=int, default=400, help='training iterations (2 clips)')
-    parser.add_argument('--seed', type=int, default=0, help='seed of the training runs')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0],
+                        help='seeds of the training runs (results: their mean)')
     parser.add_argument('--num-videos', type=int, default=32, help='videos of the context set')
     parser.add_argument('--data-seed', type=int, default=0, help='seed of the context set')
     parser.add_argument('--work-dir', default='work_dirs/fbil_benchmark',
@@ -141,10 +142,15 @@ def main(argv=None):
     os.chdir(work_dir)  # the configs read data/synthetic_context
     results = {}
     for name in args.configs:
-        results[name] = result = run(name, args.seed, args.iters, work_dir)
-        print(f'{name}: frame-mAP {result["frame_map"]:.4f}, context classes '
-              f'{result["context_map"]:.4f}, train {result["train_time"]:.1f} s', flush=True)
+        runs = []
+        for seed in args.seeds:
+            runs.append(run(name, seed, args.iters, work_dir))
+            print(f'{name} seed {seed}: frame-mAP {runs[-1]["frame_map"]:.4f}, context classes '
+                  f'{runs[-1]["context_map"]:.4f}, train {runs[-1]["train_time"]:.1f} s',
+                  flush=True)
+        results[name] = {key: float(np.mean([r[key] for r in runs])) for key in runs[0]}
     print(format_table(results, shares))
+    print(f'Means over training seeds {", ".join(map(str, args.seeds))}.')
 
 
 if __name__ == '__main__':

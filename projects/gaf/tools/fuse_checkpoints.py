@@ -1,6 +1,6 @@
 """Join an RGB and a flow checkpoint into one for a two-stream fusion config.
 
-``python projects/gaf/tools/fuse_checkpoints.py CONFIG RGB_CKPT FLOW_CKPT OUT``
+``python projects/gaf/tools/fuse_checkpoints.py CONFIG RGB_CKPT FLOW_CKPT OUT [--cfg-options ...]``
 
 ``CONFIG``'s model must be a ``TwoStreamFusion`` (e.g. ``gaf_thumos14-i3d-twostream.py``); each
 checkpoint must fit its stream key for key (else one line names the checkpoint and the key).
@@ -9,7 +9,7 @@ checkpoint must fit its stream key for key (else one line names the checkpoint a
 import argparse
 
 import torch
-from mmengine.config import Config
+from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 
 from vsgt.evaluation.functional.formats import atomic_write
@@ -22,11 +22,14 @@ def main(argv=None):
     parser.add_argument('rgb', help='checkpoint of the RGB stream')
     parser.add_argument('flow', help='checkpoint of the flow stream')
     parser.add_argument('out', help='the joined checkpoint to write')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='override config entries')
     args = parser.parse_args(argv)
     from mmaction.registry import MODELS
 
     from projects.gaf.gaf import join_stream_checkpoints
-    cfg = Config.fromfile(args.config)
+    from vsgt.apis.inference import load_model_config
+    cfg = load_model_config(args.config, args.cfg_options)
     if cfg.model.get('type') != 'TwoStreamFusion':
         raise ValueError(f'{args.config}: model type is {cfg.model.get("type")!r}, expected '
                          "'TwoStreamFusion'")

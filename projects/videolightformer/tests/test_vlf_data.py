@@ -10,7 +10,7 @@ from mmaction.utils import register_all_modules
 import projects.videolightformer.videolightformer  # noqa: F401  (registers the modules)
 from projects.videolightformer.videolightformer import ReverseFrames
 from vsgt.datasets.synthetic import SYNTHETIC_CLASSES, generate_synthetic_dataset
-from vsgt.testing import load_script
+from vsgt.testing import load_script, run_in_process
 
 register_all_modules()
 NUM_FRAMES = 12
@@ -162,6 +162,7 @@ def test_ek100_lists(tmp_path, capsys):
     assert (tmp_path / 'verb.txt').read_text().split('\n')[1].endswith(' 6')
 
     annotations.write_text(EK100_HEADER + 'x,P01,P01_01,a,b,c,9,8,n,v,3,n,8,[],[]\n')
-    with pytest.raises(SystemExit, match='line 2: need 1 <= start_frame <= stop_frame'):
-        tool.main([str(annotations), str(tmp_path / 'bad.txt')])
+    code, _, err = run_in_process(capsys, tool, annotations, tmp_path / 'bad.txt')
+    assert code == 1 and err.count('\n') == 1
+    assert 'error: ValueError: ' in err and 'line 2: need 1 <= start_frame <= stop_frame' in err
     assert not (tmp_path / 'bad.txt').exists()

@@ -1,15 +1,15 @@
 """VideoLightFormer against TSN, TSM, VLF without temporal embedding and VLF with mean pooling
 
-``python projects/videolightformer/tools/benchmark.py OUT_DIR [--num-videos 240] [--iters 300]
-[--seeds 0 1 2]``
+``python projects/videolightformer/tools/benchmark.py [--work-dir work_dirs/vlf_benchmark]
+[--num-videos 240] [--iters 300] [--seeds 0 1 2]``
 
 Generates the synthetic set (its recognition preset, seed ``--data-seed``) under
-``OUT_DIR/data``, trains the five shipped synthetic configs on it with the same data, training
+``WORK_DIR/data``, trains the five shipped synthetic configs on it with the same data, training
 seeds and iterations, and reports for each (mean and range over the seeds): val top-1, accuracy
 on the reversal pairs (each val walk clip and its time-reversed copy
 with walk_left <-> walk_right swapped; a model blind to frame order scores at most 0.5), fvcore
 FLOPs and parameters of one clip, and CPU clips/s, the last three also as ratios to TSN. Writes
-``OUT_DIR/results.json`` and ``OUT_DIR/confusion.png`` (val confusion matrices summed over the
+``WORK_DIR/results.json`` and ``WORK_DIR/confusion.png`` (val confusion matrices summed over the
 seeds).
 """
 import argparse
@@ -27,6 +27,8 @@ from vsgt.datasets.synthetic import SYNTHETIC_CLASSES, generate_synthetic_datase
 from vsgt.evaluation.functional.formats import atomic_write
 from vsgt.testing import ROOT
 from vsgt.utils.flops import count_flops
+from vsgt.utils.launch import run_cli
+from vsgt.utils.schedule import warmup_then_anneal
 
 CONFIG_DIR = osp.join(ROOT, 'projects', 'videolightformer', 'configs', 'synthetic')
 MODELS = (('VLF', 'vlf_r18s3_synthetic.py'), ('TSN', 'tsn_r18s3_synthetic.py'),
@@ -66,9 +68,7 @@ def build_config(name, data_root, work_dir, iters, batch_size, seed):
     cfg.train_dataloader.batch_size = batch_size
     cfg.train_cfg.max_iters = iters
     cfg.train_cfg.val_interval = iters + 1  # evaluated below instead
-    warmup, cosine = cfg.param_scheduler
-    warmup.end = cosine.begin = max(1, min(warmup.end, iters // 10))
-    cosine.end = iters
+    cfg.param_scheduler = warmup_then_anneal(*cfg.param_scheduler, iters, iters // 10)
     cfg.default_hooks.checkpoint.interval = iters
     cfg.randomness = dict(seed=seed)
     cfg.work_dir = work_dir
@@ -105,7 +105,7 @@ def clips_per_second(model, clip, repeats):
 
 def run_model(label, name, args, data_root, seed):
     cfg = build_config(name, data_root,
-                       osp.join(args.out_dir, 'work_dirs', f'{name[:-3]}_seed{seed}'),
+                       osp.join(args.work_dir, 'work_dirs', f'{name[:-3]}_seed{seed}'),
                        args.iters, args.batch_size, seed)
     runner = Runner.from_cfg(cfg)
     start = time.perf_counter()
@@ -190,7 +190,8 @@ def table(results):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('out_dir', help='directory for the data, work dirs and results')
+    parser.add_argument('--work-dir', default='work_dirs/vlf_benchmark',
+                        help='directory for the data, work dirs and results')
     parser.add_argument('--num-videos', type=int, default=240)
     parser.add_argument('--iters', type=int, default=300, help='training iterations per model')
     parser.add_argument('--batch-size', type=int, default=8)
@@ -202,7 +203,9 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    data_root = osp.join(osp.abspath(args.out_dir), 'data', 'synthetic_rec')
+    if args.iters < 1:
+        raise ValueError(f'--iters must be at least 1, got {args.iters}')
+    data_root = osp.join(osp.abspath(args.work_dir), 'data', 'synthetic_rec')
     if not osp.isdir(data_root):
         generate_synthetic_dataset(data_root, num_videos=args.num_videos, preset='recognition',
                                    rawframe_lists=True, seed=args.data_seed)
@@ -210,9 +213,9 @@ def main(argv=None):
             for seed in args.seeds for label, name in MODELS]
     results = summarise(runs)
     summary = dict(args=vars(args), results=results, runs=runs)
-    atomic_write(osp.join(args.out_dir, 'results.json'),
+    atomic_write(osp.join(args.work_dir, 'results.json'),
                  lambda file: json.dump(summary, file, indent=1), binary=False)
-    plot_confusions(results, osp.join(args.out_dir, 'confusion.png'))
+    plot_confusions(results, osp.join(args.work_dir, 'confusion.png'))
     print(table(results))
     for r in results:
         print(f"{r['model']}: {r['num_val']} val clips, {r['num_pairs']} reversal pairs, "
@@ -220,4 +223,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -9,9 +9,9 @@ Each narrated segment becomes ``P01/P01_01 offset num_frames label`` (``offset``
 """
 import argparse
 import csv
-import sys
 
 from vsgt.evaluation.functional.formats import atomic_write
+from vsgt.utils.launch import run_cli
 
 COLUMNS = ('participant_id', 'video_id', 'start_frame', 'stop_frame')
 NUM_CLASSES = dict(verb=97, noun=300)
@@ -50,14 +50,11 @@ def main(argv=None):
     parser.add_argument('out', help='list file to write')
     parser.add_argument('--task', choices=sorted(NUM_CLASSES), default='verb')
     args = parser.parse_args(argv)
-    try:
-        rows = segment_rows(args.csv, args.task)
-    except (OSError, ValueError) as error:
-        sys.exit(f'{parser.prog}: error: {error}')
+    rows = segment_rows(args.csv, args.task)
     atomic_write(args.out, lambda file: file.write(''.join(f'{row}\n' for row in rows)),
                  binary=False)
     print(f'wrote {len(rows)} {args.task} segments to {args.out}')
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -1,6 +1,6 @@
 """fvcore FLOPs of a 2D-recognizer config against TSN on the same ResNet, for one clip.
 
-``python projects/videolightformer/tools/flops.py CONFIG [--shape T H W]``
+``python projects/videolightformer/tools/flops.py CONFIG [--shape T H W] [--cfg-options ...]``
 
 TSN: mmaction2's ``ResNet`` of the config's depth with a ``TSNHead``; both counted on one
 (1, T, 3, H, W) clip, backbone and head as at test time (fvcore: one multiply-add is one FLOP).
@@ -10,10 +10,12 @@ import os.path as osp
 import sys
 
 import torch
-from mmengine.config import Config
+from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 
+from vsgt.apis.inference import load_model_config
 from vsgt.utils.flops import count_flops
+from vsgt.utils.launch import run_cli
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from benchmark import Recognizer2DForFlops  # noqa: E402
@@ -24,8 +26,10 @@ def main(argv=None):
     parser.add_argument('config')
     parser.add_argument('--shape', type=int, nargs=3, metavar=('T', 'H', 'W'),
                         help="clip size; default: the head's num_segments, 224, 224")
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='override config entries')
     args = parser.parse_args(argv)
-    cfg = Config.fromfile(args.config)
+    cfg = load_model_config(args.config, args.cfg_options)
     init_default_scope('mmaction')
     from mmaction.registry import MODELS
     cfg.model.backbone.pretrained = None
@@ -47,4 +51,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -3,6 +3,7 @@ import argparse
 
 from vsgt.datasets.tal_converters import (annotation_report, convert_activitynet,
                                           missing_features, write_tal_annotations)
+from vsgt.utils.launch import run_cli
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -38,23 +39,20 @@ def main(argv=None):
     parser, args = parse_args(argv)
     if args.drop_missing and not args.feature_dir:
         parser.error('--drop-missing needs --feature-dir')
-    try:
-        database, info = convert_activitynet(args.ann_file, subsets=args.subsets,
-                                             tolerance=args.tolerance, skip_bad=args.skip_bad)
-        missing = None
-        if args.feature_dir:
-            missing = missing_features(database, args.feature_dir, args.feature_name,
-                                       args.feature_ext)
-            if args.drop_missing:
-                for video in missing:
-                    del database[video]
-                if not database:
-                    parser.error(f'no video of {args.ann_file} has a feature file in '
-                                 f'{args.feature_dir}')
-        write_tal_annotations(args.out, database, version=info['version'] or 'ActivityNet',
-                              taxonomy=info['taxonomy'])
-    except (ValueError, KeyError, OSError) as error:
-        parser.error(error.args[0] if isinstance(error, KeyError) else str(error))
+    database, info = convert_activitynet(args.ann_file, subsets=args.subsets,
+                                         tolerance=args.tolerance, skip_bad=args.skip_bad)
+    missing = None
+    if args.feature_dir:
+        missing = missing_features(database, args.feature_dir, args.feature_name,
+                                   args.feature_ext)
+        if args.drop_missing:
+            for video in missing:
+                del database[video]
+            if not database:
+                parser.error(f'no video of {args.ann_file} has a feature file in '
+                             f'{args.feature_dir}')
+    write_tal_annotations(args.out, database, version=info['version'] or 'ActivityNet',
+                          taxonomy=info['taxonomy'])
     for line in annotation_report(database, missing):
         print(line)
     print(f"  {info['clipped']} segments clipped to their video, {len(info['skipped'])} bad "
@@ -66,4 +64,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

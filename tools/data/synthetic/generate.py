@@ -2,6 +2,7 @@
 import argparse
 
 from vsgt.datasets.synthetic import SYNTHETIC_PRESETS, generate_synthetic_dataset
+from vsgt.utils.launch import run_cli
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -53,31 +54,28 @@ def parse_args(argv=None):
 
 def main(argv=None):
     parser, args = parse_args(argv)
-    try:
-        summary = generate_synthetic_dataset(
-            args.out_dir,
-            num_videos=args.num_videos,
-            num_frames=args.num_frames,
-            frame_size=args.frame_size and tuple(args.frame_size),
-            actors_per_video=args.actors and tuple(args.actors),
-            preset=args.preset,
-            val_fraction=args.val_fraction,
-            key_frame_stride=args.key_frame_stride,
-            val_key_frame_stride=args.val_key_frame_stride,
-            jittered_proposals=args.jittered_proposals,
-            proposal_jitter=args.proposal_jitter,
-            false_proposals=args.false_proposals,
-            seed=args.seed,
-            rawframe_lists=args.rawframe_lists,
-            context=args.context,
-            overwrite=args.overwrite,
-            progress=not args.no_progress)
-    except (ValueError, OSError) as error:
-        parser.error(str(error))
+    summary = generate_synthetic_dataset(
+        args.out_dir,
+        num_videos=args.num_videos,
+        num_frames=args.num_frames,
+        frame_size=args.frame_size and tuple(args.frame_size),
+        actors_per_video=args.actors and tuple(args.actors),
+        preset=args.preset,
+        val_fraction=args.val_fraction,
+        key_frame_stride=args.key_frame_stride,
+        val_key_frame_stride=args.val_key_frame_stride,
+        jittered_proposals=args.jittered_proposals,
+        proposal_jitter=args.proposal_jitter,
+        false_proposals=args.false_proposals,
+        seed=args.seed,
+        rawframe_lists=args.rawframe_lists,
+        context=args.context,
+        overwrite=args.overwrite,
+        progress=not args.no_progress)
     print(f"wrote {len(summary['train_videos'])} train / {len(summary['val_videos'])} val videos "
           f"({summary['num_train_rows']} / {summary['num_val_rows']} CSV rows, classes "
           f"{', '.join(summary['classes'])}) to {summary['out_dir']}")
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -2,6 +2,7 @@
 import argparse
 
 from vsgt.datasets.synthetic_tal import TAL_PRESETS, generate_synthetic_tal
+from vsgt.utils.launch import run_cli
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -30,13 +31,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     parser, args = parse_args(argv)
-    try:
-        summary = generate_synthetic_tal(args.out_dir, preset=args.preset,
-                                         num_videos=args.num_videos, seed=args.seed,
-                                         overwrite=args.overwrite,
-                                         progress=not args.no_progress)
-    except (ValueError, OSError) as error:
-        parser.error(str(error))
+    summary = generate_synthetic_tal(args.out_dir, preset=args.preset,
+                                     num_videos=args.num_videos, seed=args.seed,
+                                     overwrite=args.overwrite,
+                                     progress=not args.no_progress)
     for subset, stats in summary['statistics'].items():
         print(f"{subset}: {stats['videos']} videos ({stats['sparse_videos']} sparse), "
               f"{stats['actions']} actions of {stats['action_steps'][0]}..."
@@ -48,4 +46,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

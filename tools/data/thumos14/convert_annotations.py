@@ -4,6 +4,7 @@ import argparse
 from vsgt.datasets.tal_converters import (annotation_report, convert_thumos14, feature_durations,
                                           missing_features, read_durations, thumos14_videos,
                                           write_tal_annotations)
+from vsgt.utils.launch import run_cli
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -43,24 +44,21 @@ def parse_args(argv=None):
 
 def main(argv=None):
     parser, args = parse_args(argv)
-    try:
-        if args.durations:
-            durations = read_durations(args.durations)
-        elif args.feature_dir and args.feature_rate:
-            durations = feature_durations(thumos14_videos(args.ann_dirs), args.feature_dir,
-                                          args.feature_rate, args.feature_offset,
-                                          args.feature_name, args.feature_ext)
-        else:
-            parser.error('give --durations, or --feature-dir with --feature-rate')
-        database, info = convert_thumos14(args.ann_dirs, durations, exclude=args.exclude,
-                                          tolerance=args.tolerance, skip_bad=args.skip_bad)
-        missing = None
-        if args.feature_dir:
-            missing = missing_features(database, args.feature_dir, args.feature_name,
-                                       args.feature_ext)
-        write_tal_annotations(args.out, database, version='THUMOS14')
-    except (ValueError, KeyError, OSError) as error:
-        parser.error(error.args[0] if isinstance(error, KeyError) else str(error))
+    if args.durations:
+        durations = read_durations(args.durations)
+    elif args.feature_dir and args.feature_rate:
+        durations = feature_durations(thumos14_videos(args.ann_dirs), args.feature_dir,
+                                      args.feature_rate, args.feature_offset,
+                                      args.feature_name, args.feature_ext)
+    else:
+        parser.error('give --durations, or --feature-dir with --feature-rate')
+    database, info = convert_thumos14(args.ann_dirs, durations, exclude=args.exclude,
+                                      tolerance=args.tolerance, skip_bad=args.skip_bad)
+    missing = None
+    if args.feature_dir:
+        missing = missing_features(database, args.feature_dir, args.feature_name,
+                                   args.feature_ext)
+    write_tal_annotations(args.out, database, version='THUMOS14')
     for line in annotation_report(database, missing):
         print(line)
     print(f"  skipped: {info['skipped_ambiguous']} Ambiguous rows, {len(info['skipped'])} bad "
@@ -72,4 +70,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -1,0 +1,17 @@
+# VSGT-S without Person Attention Enhancement on MultiSports (66 classes), with the UCF101-24
+# recipe (lr 1e-3, 20 epochs; not tuned for MultiSports) and the data of FBIL's MultiSports config
+# (projects/fbil/configs/_base_/datasets/multisports.py: mmaction2's AVA-layout MultiSports
+# annotations and proposals over rawframes). One action per box: softmax classifier. It starts
+# from the Kinetics-400 VSGT-S (checkpoints/README.md); `--cfg-options load_from=None` trains from
+# scratch.
+_base_ = [
+    '../../_base_/models/vsgt_s.py',
+    '../../../projects/fbil/configs/_base_/datasets/multisports.py',
+    '../../_base_/schedules/adamw_cosine_20e.py',
+]
+
+model = dict(
+    backbone=dict(with_pae=False),
+    roi_head=dict(bbox_head=dict(multilabel=False, num_classes={{_base_.num_classes}})))
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
+load_from = 'checkpoints/vsgt-s_in1k-pre_8xb8-amp-32x2x1-30e_kinetics400-rgb.pth'
