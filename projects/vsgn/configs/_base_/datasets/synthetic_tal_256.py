@@ -27,7 +27,7 @@ val_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='TALFeatureDataset', subset='validation', pipeline=test_pipeline,
+    dataset=dict(type='VSGNWindowDataset', subset='validation', pipeline=test_pipeline,
                  test_mode=True, **windows))
 test_dataloader = val_dataloader
 # Short actions: <= 8 steps (8.5 / 7.5 s keeps float rounding out of the way).

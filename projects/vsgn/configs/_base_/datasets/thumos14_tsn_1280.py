@@ -30,7 +30,7 @@ val_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='TALFeatureDataset', subset='testing', pipeline=test_pipeline,
+    dataset=dict(type='VSGNWindowDataset', subset='testing', pipeline=test_pipeline,
                  test_mode=True, **windows))
 test_dataloader = val_dataloader
 # Per video: Gaussian soft-NMS exp(-IoU^2 / 0.46), class-agnostic, detections of >= 50 s
