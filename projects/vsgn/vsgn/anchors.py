@@ -22,12 +22,14 @@ def segments_as_boxes(segments: torch.Tensor) -> torch.Tensor:
     return torch.stack([segments[:, 0], zeros, segments[:, 1], ones], dim=1)
 
 
-def segment_iou(segments: torch.Tensor, others: torch.Tensor) -> torch.Tensor:
-    """Pairwise temporal IoU ``(N, M)`` of ``(N, 2)`` and ``(M, 2)`` segments."""
+def segment_iou(segments: torch.Tensor, others: torch.Tensor,
+                plus_one: bool = False) -> torch.Tensor:
+    """Pairwise temporal IoU ``(N, M)`` of ``(N, 2)`` and ``(M, 2)`` segments; ``plus_one``: the
+    official union, which counts ``segments``' lengths (only theirs) as ``end - start + 1``."""
     inter = (torch.minimum(segments[:, None, 1], others[None, :, 1]) -
              torch.maximum(segments[:, None, 0], others[None, :, 0])).clamp(min=0)
-    union = ((segments[:, 1] - segments[:, 0])[:, None] + (others[:, 1] - others[:, 0])[None] -
-             inter)
+    union = ((segments[:, 1] - segments[:, 0] + float(plus_one))[:, None] +
+             (others[:, 1] - others[:, 0])[None] - inter)
     return inter / union.clamp(min=1e-6)
 
 
@@ -113,12 +115,14 @@ class AnchorAssigner:
             + std of the candidates' IoUs and the centre inside the GT are positive.
         pos_iou_thr: the IoU threshold of ``'max_iou'``.
         topk: candidates per level of ``'atss'``.
+        official_iou: ``'max_iou'`` on the official IoU (:func:`segment_iou` ``plus_one``).
     """
 
-    def __init__(self, kind: str = 'max_iou', pos_iou_thr: float = 0.5, topk: int = 9):
+    def __init__(self, kind: str = 'max_iou', pos_iou_thr: float = 0.5, topk: int = 9,
+                 official_iou: bool = False):
         if kind not in ('max_iou', 'atss'):
             raise ValueError(f"assigner must be 'max_iou' or 'atss', got {kind!r}")
-        self.kind, self.pos_iou_thr = kind, pos_iou_thr
+        self.kind, self.pos_iou_thr, self.official_iou = kind, pos_iou_thr, official_iou
         if kind == 'atss':
             self.assigner = ATSSAssigner(topk=topk, iou_calculator=IOU)
 
@@ -128,7 +132,8 @@ class AnchorAssigner:
         if len(gt_segments) == 0:
             return segments.new_full((len(segments), ), -1, dtype=torch.long)
         if self.kind == 'max_iou':
-            return match_max_iou(segment_iou(segments.detach(), gt_segments), self.pos_iou_thr)
+            iou = segment_iou(segments.detach(), gt_segments, self.official_iou)
+            return match_max_iou(iou, self.pos_iou_thr)
         priors = InstanceData(priors=segments_as_boxes(segments.detach()))
         gts = InstanceData(bboxes=segments_as_boxes(gt_segments),
                            labels=torch.zeros(len(gt_segments), dtype=torch.long,

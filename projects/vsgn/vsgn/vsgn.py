@@ -74,6 +74,8 @@ class VSGN(BaseModel):
         reg_iou, cls_iou, adjust_iou: IoU for a positive of the regression (anchors), the
             classification (regressed segments) and the adjustment (regressed segments); each
             ground truth also keeps its best-overlapping ones (low-quality matches).
+        official_iou: the fixed-IoU assignments on the official IoU, whose union counts the
+            predicted length (only it) as ``end - start + 1`` (default: the plain IoU).
         score_loss_weight: weight of the actionness, start and end losses.
         head_depth, norm_groups: convs per tower and their GroupNorm groups.
         ignore_padding: leave a window's zero padding out of the graphs' neighbours, the
@@ -91,7 +93,8 @@ class VSGN(BaseModel):
                  focal_gamma: float = 2., focal_alpha: float = 0.35, assigner: str = 'max_iou',
                  reg_iou: float = 0.5, cls_iou: float = 0.5, adjust_iou: float = 0.7,
                  score_loss_weight: float = 0.2, head_depth: int = 4, norm_groups: int = 32,
-                 ignore_padding: bool = False, test_cfg: Optional[Dict] = None, data_preprocessor: Optional[Dict] = None,
+                 official_iou: bool = False, ignore_padding: bool = False,
+                 test_cfg: Optional[Dict] = None, data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if window_size % 2**(num_levels + 1):
@@ -110,9 +113,9 @@ class VSGN(BaseModel):
         self.adjust = BoundaryAdjust(channels, stride=4)
         self.scoring = BoundaryScoring(channels)
         self.coder = SegmentCoder()
-        self.reg_assigner = AnchorAssigner(assigner, reg_iou)
-        self.cls_assigner = AnchorAssigner('max_iou', cls_iou)
-        self.adjust_assigner = AnchorAssigner('max_iou', adjust_iou)
+        self.reg_assigner = AnchorAssigner(assigner, reg_iou, official_iou=official_iou)
+        self.cls_assigner = AnchorAssigner('max_iou', cls_iou, official_iou=official_iou)
+        self.adjust_assigner = AnchorAssigner('max_iou', adjust_iou, official_iou=official_iou)
         self.score_loss_weight, self.ignore_padding = score_loss_weight, ignore_padding
         strides = [2**(level + 2) for level in self.anchor_levels]
         sizes = [window_size // stride for stride in strides]
