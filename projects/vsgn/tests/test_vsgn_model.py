@@ -174,6 +174,8 @@ def test_boundary_scores_average_floor_and_ceiling():
     logits[0, 0, 1] = 20.  # one confident anchor of class 0
     adjusted = torch.zeros(1, num, 2)
     adjusted[0, 0] = torch.tensor([2.5, 5.5])
+    logits[0, 1, 1] = 20.
+    adjusted[0, 1] = float('nan')  # a diverged segment is dropped, not an indexing error
     probs = torch.ones(1, 3, T)
     probs[0, 1, 2:4] = torch.tensor([0.2, 0.6])
     probs[0, 2, 5:7] = torch.tensor([0.5, 1.0])

@@ -233,7 +233,8 @@ class VSGN(BaseModel):
             stitch = sample.metainfo.get('stitch')
             num_valid = sample.metainfo.get('num_valid', self.window_size)
             segments = adjusted[b].clamp(0, self.window_size - 1)
-            low, high = segments.floor().long(), segments.ceil().long()
+            low, high = (bound.long().clamp(0, self.window_size - 1)  # NaN: any index
+                         for bound in (segments.floor(), segments.ceil()))
             boundary_score = ((probs[b, 1, low[:, 0]] + probs[b, 1, high[:, 0]]) / 2 *
                               (probs[b, 2, low[:, 1]] + probs[b, 2, high[:, 1]]) / 2)
             if stitch is not None and stitch['m'] > 0:
