@@ -2,8 +2,8 @@
 index (this project) against a ``torch.gather`` on an expanded ``(B, N, N, C)`` view (the
 reference, whose backward materialises a dense ``(B, N, N, C)`` gradient).
 
-``python projects/vsgn/tools/benchmark_memory.py [--config projects/vsgn/configs/vsgn_thumos14-tsn-1280.py]
-[--batch-size 8] [--device cpu|cuda] [--seed 0]``
+``python projects/vsgn/tools/benchmark_memory.py [--config CONFIG] [--batch-size 8]
+[--device cpu|cuda] [--seed 0]`` (``CONFIG``: ``projects/vsgn/configs/vsgn_thumos14-tsn-1280.py``)
 
 Each variant runs in a fresh subprocess on the same random batch (the model of ``--config``,
 seeded, windows of its ``window_size`` with two actions each, every other one stitched): one

@@ -8,6 +8,5 @@ from .xgpn import XGPN, CrossScaleGraphLayer, cross_scale_knn
 __all__ = [
     'AnchorAssigner', 'SegmentCoder', 'make_anchors', 'match_max_iou', 'segment_iou',
     'BoundaryAdjust', 'BoundaryScoring', 'VSGNHead', 'VideoSelfStitch', 'VSGNWindowDataset',
-    'VSSCutDataset', 'map_back', 'VSGN',
-    'XGPN', 'CrossScaleGraphLayer', 'cross_scale_knn'
+    'VSSCutDataset', 'map_back', 'VSGN', 'XGPN', 'CrossScaleGraphLayer', 'cross_scale_knn'
 ]

@@ -36,8 +36,8 @@ def segment_iou(segments: torch.Tensor, others: torch.Tensor,
 def giou_loss(segments: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """``1 - GIoU`` of aligned ``(N, 2)`` segments, ``(N,)``; a predicted segment's ends are
     sorted first (an inverted one counts by its span)."""
-    start, end = torch.minimum(segments[:, 0], segments[:, 1]), torch.maximum(segments[:, 0],
-                                                                              segments[:, 1])
+    start = torch.minimum(segments[:, 0], segments[:, 1])
+    end = torch.maximum(segments[:, 0], segments[:, 1])
     inter = (torch.minimum(end, targets[:, 1]) - torch.maximum(start, targets[:, 0])).clamp(min=0)
     union = (end - start) + (targets[:, 1] - targets[:, 0]) - inter + 1e-7
     hull = torch.maximum(end, targets[:, 1]) - torch.minimum(start, targets[:, 0]) + 1e-7

@@ -106,8 +106,8 @@ class XGPN(nn.Module):
 
     The stem (stride-2 conv) maps ``(B, C_in, T)`` to ``T / 2`` steps; encoder level ``l``
     outputs ``T / 2^(l + 2)``. Decoder: ``D_L = conv(E_L)`` and ``D_l = conv(conv(E_l) +
-    up(D_{l+1}))`` with ``up`` a stride-2 transposed conv and ReLU. Returns the decoder levels, finest
-    (stride 4) first.
+    up(D_{l+1}))`` with ``up`` a stride-2 transposed conv and ReLU. Returns the decoder levels,
+    finest (stride 4) first.
 
     Args:
         in_channels: feature width.
