@@ -1,8 +1,13 @@
-# Ablation on the synthetic TAL set: vsgn_synthetic.py without video self-stitching.
+# Ablation on the synthetic TAL set: vsgn_synthetic.py without video self-stitching (no cut clips,
+# nothing stitched; VideoSelfStitch with stitch_ratio=0 only rounds the ground truth).
 _base_ = './vsgn_synthetic.py'
 
-train_pipeline = [dict(type='LoadTALFeature'), dict(type='PackTALInputs')]
+train_pipeline = [
+    dict(type='LoadTALFeature'),
+    dict(type='VideoSelfStitch', stitch_ratio=0.),
+    dict(type='PackTALInputs')
+]
 test_pipeline = train_pipeline
-train_dataloader = dict(dataset=dict(type='TALFeatureDataset', pipeline=train_pipeline))
+train_dataloader = dict(dataset=dict(type='VSGNWindowDataset', pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

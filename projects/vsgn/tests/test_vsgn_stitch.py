@@ -1,12 +1,14 @@
 """Video self-stitching: the stitch transform, mapping back, clip cutting and the cut dataset."""
+import json
+
 import numpy as np
 import pytest
 import torch
 from mmengine.registry import init_default_scope
 
 import projects.vsgn.vsgn  # noqa: F401  (registers VSGN's modules)
-from projects.vsgn.vsgn.stitch import (VideoSelfStitch, VSSCutDataset, draw_clip, magnify,
-                                       map_back)
+from projects.vsgn.vsgn.stitch import (VideoSelfStitch, VSGNWindowDataset, VSSCutDataset,
+                                       draw_clip, magnify, map_back)
 from vsgt.datasets.synthetic_tal import generate_synthetic_tal
 
 T, GAP = 256, 6
@@ -25,7 +27,7 @@ def test_magnify_interpolates_with_aligned_ends():
 
 
 def test_stitch_layout_and_doubled_ground_truth():
-    results = VideoSelfStitch(gap=GAP)(window(100, [[10., 30.], [90., 100.]]))
+    results = VideoSelfStitch(gap=GAP, round_gt=False)(window(100, [[10., 30.], [90., 100.]]))
     n, m = 100, T - 100 - GAP
     assert results['stitch'] == dict(n=n, gap=GAP, m=m) and results['num_valid'] == T
     feature = results['feature']
@@ -36,6 +38,18 @@ def test_stitch_layout_and_doubled_ground_truth():
         [10, 30], [90, 100], [n + GAP + 10 * m / n, n + GAP + 30 * m / n],
         [n + GAP + 90 * m / n, T]])
     np.testing.assert_array_equal(results['gt_labels'], [0, 1, 0, 1])
+
+
+def test_stitched_ground_truth_is_rounded_as_the_official_loader():
+    # Utils/dataset_thumos.py: original max(min(n - 1, round(s)), 0); copy
+    # max(min(m - 1, round(s / n * m)), 0) + n + gap (Python rounds half to even)
+    results = VideoSelfStitch(gap=GAP)(window(100, [[10.4, 30.5], [90., 100.]]))
+    m = T - 100 - GAP
+    np.testing.assert_array_equal(results['gt_segments'], [
+        [10, 30], [90, 99], [106 + round(10.4 / 100 * m), 106 + round(30.5 / 100 * m)],
+        [106 + round(90 / 100 * m), 106 + m - 1]])
+    results = VideoSelfStitch(gap=GAP)(window(200, [[10.5, 199.7]]))  # not stitched
+    np.testing.assert_array_equal(results['gt_segments'], [[10, 199]])
 
 
 @pytest.mark.parametrize('n', [1, 17, 60, 102])
@@ -97,7 +111,11 @@ def test_cut_dataset_adds_stitched_clips_of_short_actions(tal_root):
                             window_stride=T // 4, pipeline=pipeline)
     expected = 0
     for index in range(dataset.num_windows):
-        segments = dataset.get_data_info(index)['gt_segments']
+        info = dataset.get_data_info(index)
+        start, end = dataset._span(info)
+        if end - start <= 0.4 * T:  # a short tail window is stitched whole, not cut
+            continue
+        segments = info['gt_segments']
         expected += int((segments[:, 1] - segments[:, 0] <= round(0.38 * T)).sum())
     assert len(dataset.clips) == expected > 0 and len(dataset) == dataset.num_windows + expected
     np.random.seed(0)
@@ -108,3 +126,24 @@ def test_cut_dataset_adds_stitched_clips_of_short_actions(tal_root):
         segments = sample.gt_instances.segments
         assert len(segments) >= 2 and len(segments) % 2 == 0
         assert (segments[:len(segments) // 2] <= stitch['n']).all()
+
+
+@pytest.mark.parametrize('tail_windows,starts', [(True, [0, 320, 640, 960, 1280, 1600, 1920,
+                                                        2240]),
+                                                 (False, [0, 320, 640, 960, 1120])])
+def test_official_tiling_keeps_tail_windows_that_get_stitched(tmp_path, tail_windows, starts):
+    # Cut_long_videos.py: windows at range(0, num_frms, 320), ending at min(start + 1280, N):
+    # a 2400-step video gives 8 test windows, the last two (480 and 160 steps) stitched.
+    init_default_scope('mmaction')
+    np.save(tmp_path / 'v.npy', np.ones((2400, 2), np.float32))
+    (tmp_path / 'ann.json').write_text(json.dumps(dict(database=dict(v=dict(
+        subset='testing', duration=80., annotations=[dict(segment=[70., 75.], label='a')])))))
+    pipeline = [dict(type='LoadTALFeature'), dict(type='VideoSelfStitch', gap=30),
+                dict(type='PackTALInputs', meta_keys=('stitch', ))]
+    dataset = VSGNWindowDataset(ann_file=str(tmp_path / 'ann.json'),
+                                data_prefix=dict(feature=str(tmp_path)), subset='testing',
+                                window_size=1280, window_stride=320, pipeline=pipeline,
+                                test_mode=True, tail_windows=tail_windows)
+    assert [dataset.get_data_info(i)['window_start'] for i in range(len(dataset))] == starts
+    stitched = [dataset[i]['data_samples'].metainfo['stitch'] for i in range(len(dataset))]
+    assert [s['n'] for s in stitched if s['m'] > 0] == ([480, 160] if tail_windows else [])

@@ -47,10 +47,11 @@ class VSGNHead(nn.Module):
 class BoundaryAdjust(nn.Module):
     """Stage-2 boundary offsets from the stride-``stride`` level around each boundary.
 
-    For a segment ``[s, e]`` (clamped to the window) and ``d = (e - s + 1) / 8``, the level is read
-    at ``floor((b - d) / stride)``, ``floor(b / stride)``, ``floor((b + d) / stride)`` around each
-    boundary ``b``; a stride-2 conv (k3, no padding) and ReLU reduce the three to one, and a 1x1
-    conv gives the offset in steps added to ``b``.
+    The segments are clamped to the window only to read features: for a clamped ``[s, e]`` and
+    ``d = (e - s + 1) / 8``, the level is read at ``floor((b - d) / stride)``, ``floor(b /
+    stride)``, ``floor((b + d) / stride)`` around each boundary ``b``; a stride-2 conv (k3, no
+    padding) and ReLU reduce the three to one, and a 1x1 conv gives the offset in steps, added to
+    the unclamped boundary (gradients reach the stage-1 segments through the sum).
     """
 
     def __init__(self, channels: int, stride: int = 4):
@@ -62,12 +63,12 @@ class BoundaryAdjust(nn.Module):
 
     def forward(self, feature: torch.Tensor, segments: torch.Tensor,
                 window_size: int) -> torch.Tensor:
-        """Adjusted ``(B, N, 2)`` segments of ``segments`` ``(B, N, 2)`` (taken as constants)."""
-        segments = segments.detach().clamp(0, window_size - 1)
-        spread = (segments[..., 1] - segments[..., 0] + 1) / 8
+        """Adjusted ``(B, N, 2)`` segments of ``segments`` ``(B, N, 2)``."""
+        clamped = segments.detach().clamp(0, window_size - 1)
+        spread = (clamped[..., 1] - clamped[..., 0] + 1) / 8
         adjusted = []
         for i, branch in enumerate((self.start, self.end)):
-            boundary = segments[..., i]
+            boundary = clamped[..., i]
             points = torch.stack([boundary - spread, boundary, boundary + spread], dim=-1)
             index = torch.div(points, self.stride, rounding_mode='floor').long().clamp(
                 0, feature.shape[-1] - 1)
@@ -76,19 +77,22 @@ class BoundaryAdjust(nn.Module):
                 -1, feature.shape[1], -1))  # (B, C, N * 3)
             sampled = sampled.reshape(batch, -1, num, 3).permute(0, 2, 1, 3).reshape(
                 batch * num, -1, 3)
-            adjusted.append(boundary + branch(sampled).reshape(batch, num))
+            adjusted.append(segments[..., i] + branch(sampled).reshape(batch, num))
         return torch.stack(adjusted, dim=-1)
 
 
 class BoundaryScoring(nn.Module):
-    """Actionness, start and end probabilities ``(B, 3, T)``: conv k3, ReLU, 1x1 conv and sigmoid
-    on the stride-4 level, linearly upsampled to the window."""
+    """Actionness, start and end probabilities ``(B, 3, T)``: one branch each (conv k3, ReLU,
+    1x1 conv, sigmoid) on the stride-4 level, linearly upsampled to the window with the end
+    positions aligned (``align_corners=True``)."""
 
     def __init__(self, channels: int):
         super().__init__()
-        self.layers = nn.Sequential(nn.Conv1d(channels, channels, 3, padding=1),
-                                    nn.ReLU(inplace=True), nn.Conv1d(channels, 3, 1))
+        self.action, self.start, self.end = (nn.Sequential(
+            nn.Conv1d(channels, channels, 3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv1d(channels, 1, 1)) for _ in range(3))
 
     def forward(self, feature: torch.Tensor, window_size: int) -> torch.Tensor:
-        return F.interpolate(self.layers(feature).sigmoid(), size=window_size, mode='linear',
-                             align_corners=False)
+        probs = torch.cat([branch(feature) for branch in (self.action, self.start, self.end)],
+                          dim=1).sigmoid()
+        return F.interpolate(probs, size=window_size, mode='linear', align_corners=True)

@@ -7,7 +7,7 @@ import torch
 from mmaction.registry import DATASETS, TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from vsgt.datasets.tal import TALFeatureDataset
+from vsgt.datasets.tal import _EPS, TALFeatureDataset
 
 
 def magnify(feature: np.ndarray, length: int) -> np.ndarray:
@@ -19,11 +19,20 @@ def magnify(feature: np.ndarray, length: int) -> np.ndarray:
     return feature[low] * (1 - weight) + feature[high] * weight
 
 
-def stitch_segments(segments: np.ndarray, n: int, gap: int, m: int) -> np.ndarray:
-    """Segments of the original ``n`` steps and their copies in the magnified part, each
-    clipped to its part: ``[s, e]`` and ``[n + gap + s m / n, n + gap + e m / n]``."""
-    original = np.clip(segments, 0, n)
-    copy_ = np.clip(n + gap + segments * (m / n), n + gap, n + gap + m)
+def stitch_segments(segments: np.ndarray, n: int, gap: int, m: int,
+                    round_steps: bool = True) -> np.ndarray:
+    """Segments of the original ``n`` steps and their copies in the magnified part.
+
+    ``round_steps`` (official): ``[s, e]`` rounded to whole steps and clipped to ``[0, n - 1]``,
+    the copy ``n + gap + round(x m / n)`` clipped to ``[n + gap, n + gap + m - 1]``; otherwise in
+    float steps, clipped to ``[0, n]`` and ``[n + gap, n + gap + m]``.
+    """
+    if round_steps:
+        original = np.clip(np.round(segments), 0, n - 1)
+        copy_ = n + gap + np.clip(np.round(segments / n * m), 0, m - 1)
+    else:
+        original = np.clip(segments, 0, n)
+        copy_ = np.clip(n + gap + segments * (m / n), n + gap, n + gap + m)
     return np.concatenate([original, copy_])
 
 
@@ -41,7 +50,8 @@ class VideoSelfStitch(BaseTransform):
     A sample with ``n <= stitch_ratio * T`` valid steps becomes ``[the n steps | gap zero
     steps | the n steps magnified to m = T - n - gap]``; its ground truth is doubled (see
     :func:`stitch_segments`). A clip cut by :class:`VSSCutDataset` (``vss_clip_length`` in the
-    results) is first cut to that length.
+    results) is first cut to that length. With ``round_gt`` (official) the ground truth of every
+    sample, stitched or not, is rounded to whole steps inside its ``n`` valid ones.
 
     Required keys: ``feature`` ``(T, C)``, ``num_valid``, ``gt_segments``, ``gt_labels``
     (optional ``vss_clip_length``). Modified: ``feature``, ``num_valid`` (``T`` once stitched),
@@ -51,11 +61,13 @@ class VideoSelfStitch(BaseTransform):
     Args:
         stitch_ratio: longest stitched sample, in windows.
         gap: zero steps between the original and the copy (30 at ``T = 1280``).
+        round_gt: round the ground truth to whole steps (``False``: float steps).
     """
 
-    def __init__(self, stitch_ratio: float = 0.4, gap: int = 30):
+    def __init__(self, stitch_ratio: float = 0.4, gap: int = 30, round_gt: bool = True):
         self.stitch_ratio = stitch_ratio
         self.gap = gap
+        self.round_gt = round_gt
 
     def transform(self, results: Dict) -> Dict:
         feature = results['feature']
@@ -66,21 +78,24 @@ class VideoSelfStitch(BaseTransform):
             feature = feature.copy()
             feature[n:] = 0
         m = window - n - self.gap
+        segments = np.asarray(results['gt_segments'], dtype=np.float64).reshape(-1, 2)
         if n < 1 or n > self.stitch_ratio * window or m < 1:
-            results.update(feature=feature, num_valid=n, stitch=dict(n=n, gap=0, m=0))
+            if self.round_gt and n >= 1:
+                segments = np.clip(np.round(segments), 0, n - 1)
+            results.update(feature=feature, num_valid=n, stitch=dict(n=n, gap=0, m=0),
+                           gt_segments=segments)
             return results
         stitched = np.zeros_like(feature)
         stitched[:n] = feature[:n]
         stitched[n + self.gap:] = magnify(feature[:n], m)
-        segments = np.asarray(results['gt_segments'], dtype=np.float64).reshape(-1, 2)
         results.update(feature=stitched, num_valid=window, stitch=dict(n=n, gap=self.gap, m=m),
-                       gt_segments=stitch_segments(segments, n, self.gap, m),
+                       gt_segments=stitch_segments(segments, n, self.gap, m, self.round_gt),
                        gt_labels=np.concatenate([results['gt_labels']] * 2))
         return results
 
     def __repr__(self):
         return (f'{self.__class__.__name__}(stitch_ratio={self.stitch_ratio}, '
-                f'gap={self.gap})')
+                f'gap={self.gap}, round_gt={self.round_gt})')
 
 
 def draw_clip(actions: np.ndarray, seed: int, span: Tuple[float, float],
@@ -111,9 +126,52 @@ def draw_clip(actions: np.ndarray, seed: int, span: Tuple[float, float],
 
 
 @DATASETS.register_module()
-class VSSCutDataset(TALFeatureDataset):
-    """:class:`~vsgt.datasets.tal.TALFeatureDataset` windows plus short clips cut from them (the
-    "cut" of VSS), for training.
+class VSGNWindowDataset(TALFeatureDataset):
+    """:class:`~vsgt.datasets.tal.TALFeatureDataset` with VSGN's window tiling.
+
+    With ``tail_windows`` (official) a video of ``N`` steps gives a window at every multiple of
+    ``window_stride`` below ``N``; the last ones are shorter than ``window_size`` (zero-padded
+    by ``LoadTALFeature``), and those of at most ``stitch_ratio * T`` steps get stitched. E.g.
+    ``N = 2400``, ``T = 1280``, stride 320: 8 windows, the last two (480 and 160 steps)
+    stitched. ``tail_windows=False``: the core dataset's tiling, the last window aligned to the
+    video's end.
+
+    Args:
+        tail_windows: official tiling (windows without ``resize`` only).
+        **kwargs: the :class:`~vsgt.datasets.tal.TALFeatureDataset` arguments.
+    """
+
+    def __init__(self, *args, tail_windows: bool = True, **kwargs):
+        self.tail_windows = tail_windows
+        super().__init__(*args, **kwargs)
+
+    def _windows(self, video_info: dict, steps: np.ndarray,
+                 labels: np.ndarray) -> Tuple[List[dict], int]:
+        if not self.tail_windows or self.resize is not None:
+            return super()._windows(video_info, steps, labels)
+        sub, size = self.subsample, self.window_size
+        windows, ever_whole = [], np.zeros(len(steps), bool)
+        for start in range(0, video_info['num_steps'], self.window_stride * sub):
+            end = start + size * sub
+            whole = (steps[:, 0] >= start - _EPS) & (steps[:, 1] <= end + _EPS)
+            ever_whole |= whole
+            if self.keep_window == 'whole_action' and not whole.any():
+                continue
+            if self.test_mode:
+                keep = (steps[:, 1] > start + _EPS) & (steps[:, 0] < end - _EPS)
+                segments = np.clip(steps[keep], start, end)
+            else:
+                keep, segments = whole, steps[whole]
+            windows.append(dict(video_info, window_start=start, window_size=size,
+                                scale=float(sub), gt_segments=(segments - start) / sub,
+                                gt_labels=labels[keep]))
+        return windows, int((~ever_whole).sum())
+
+
+@DATASETS.register_module()
+class VSSCutDataset(VSGNWindowDataset):
+    """:class:`VSGNWindowDataset` windows plus short clips cut from them (the "cut" of VSS), for
+    training.
 
     Each action of at most ``round(clip_ratio * T)`` steps in a window spanning more than
     ``stitch_ratio * T`` steps of its video seeds one extra sample: a clip of that length drawn
@@ -124,7 +182,7 @@ class VSSCutDataset(TALFeatureDataset):
     Args:
         clip_ratio: clip length in windows (0.38: 486 steps at ``T = 1280``).
         stitch_ratio: the :class:`VideoSelfStitch` threshold; longer windows are cut.
-        **kwargs: the :class:`~vsgt.datasets.tal.TALFeatureDataset` arguments.
+        **kwargs: the :class:`VSGNWindowDataset` arguments.
     """
 
     def __init__(self, *args, clip_ratio: float = 0.38, stitch_ratio: float = 0.4, **kwargs):

@@ -11,8 +11,7 @@ from mmengine.structures import InstanceData
 from torchvision.ops import batched_nms, sigmoid_focal_loss
 
 from vsgt.datasets.tal import window_to_seconds
-from .anchors import (AnchorAssigner, SegmentCoder, giou_loss, make_anchors, segment_iou,
-                      segments_as_boxes)
+from .anchors import AnchorAssigner, SegmentCoder, giou_loss, make_anchors, segments_as_boxes
 from .head import BoundaryAdjust, BoundaryScoring, VSGNHead
 from .stitch import map_back
 from .xgpn import XGPN
@@ -20,15 +19,15 @@ from .xgpn import XGPN
 
 def boundary_targets(gt_segments: torch.Tensor, window_size: int,
                      region: float = 3.) -> torch.Tensor:
-    """BSN-style ``(3, T)`` targets of the steps ``[t, t + 1]``: actionness (the step's centre
-    inside a GT) and, for start and end, the step's largest overlap with a ``region``-step
-    interval centred on a GT boundary."""
+    """BSN-style ``(3, T)`` targets: actionness 1 on the steps ``round(s) .. round(e)`` of each
+    action ``[s, e]`` (both ends included); for start and end, the largest overlap of the step
+    ``[t, t + 1]`` with a ``region``-step interval centred on a boundary."""
     steps = torch.arange(window_size, dtype=torch.float32, device=gt_segments.device)[:, None]
     targets = steps.new_zeros(3, window_size)
     if len(gt_segments) == 0:
         return targets
-    starts, ends = gt_segments[None, :, 0], gt_segments[None, :, 1]
-    targets[0] = ((steps + 0.5 >= starts) & (steps + 0.5 <= ends)).any(1).float()
+    first, last = gt_segments[None, :, 0].round(), gt_segments[None, :, 1].round()
+    targets[0] = ((steps >= first) & (steps <= last)).any(1).float()
     for i in range(2):
         centre = gt_segments[None, :, i]
         overlap = (torch.minimum(steps + 1, centre + region / 2) -
@@ -38,13 +37,13 @@ def boundary_targets(gt_segments: torch.Tensor, window_size: int,
 
 
 def balanced_logistic_loss(probs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """BSN's class-balanced binary log loss; targets above 0.5 count as positive."""
+    """BSN's class-balanced binary log loss (``log(p + 1e-5)``); targets above 0.5 count as
+    positive."""
     positive = (targets > 0.5).float()
     ratio = len(targets) / positive.sum().clamp(min=1)
     pos_weight, neg_weight = 0.5 * ratio, 0.5 * ratio / (ratio - 1).clamp(min=1e-6)
-    probs = probs.clamp(1e-6, 1 - 1e-6)
-    return -(pos_weight * positive * probs.log() +
-             neg_weight * (1 - positive) * (1 - probs).log()).mean()
+    return -(pos_weight * positive * (probs + 1e-5).log() +
+             neg_weight * (1 - positive) * (1 - probs + 1e-5).log()).mean()
 
 
 @MODELS.register_module()
@@ -73,11 +72,18 @@ class VSGN(BaseModel):
         focal_gamma, focal_alpha: the focal loss's parameters.
         assigner: anchor assignment of the regression targets, ``'max_iou'`` or ``'atss'``.
         reg_iou, cls_iou, adjust_iou: IoU for a positive of the regression (anchors), the
-            classification (regressed segments) and the adjustment (regressed segments).
+            classification (regressed segments) and the adjustment (regressed segments); each
+            ground truth also keeps its best-overlapping ones (low-quality matches).
+        official_iou: the fixed-IoU assignments on the official IoU, whose union counts the
+            predicted length (only it) as ``end - start + 1`` (default: the plain IoU).
         score_loss_weight: weight of the actionness, start and end losses.
         head_depth, norm_groups: convs per tower and their GroupNorm groups.
+        ignore_padding: leave a window's zero padding out of the graphs' neighbours, the
+            classification loss (anchors centred in it) and the actionness, start and end losses
+            (the official model takes it in everywhere: ``False``).
         test_cfg: ``score_thr`` (class probability), ``nms_iou_thr`` (per window and class;
-            torchvision's NMS on the segments as unit-height boxes), ``max_per_window``.
+            torchvision's NMS on the segments as unit-height boxes), ``max_per_window``
+            (``None``, official: no cap).
     """
 
     def __init__(self, in_channels: int, window_size: int, num_classes: int,
@@ -87,6 +93,7 @@ class VSGN(BaseModel):
                  focal_gamma: float = 2., focal_alpha: float = 0.35, assigner: str = 'max_iou',
                  reg_iou: float = 0.5, cls_iou: float = 0.5, adjust_iou: float = 0.7,
                  score_loss_weight: float = 0.2, head_depth: int = 4, norm_groups: int = 32,
+                 official_iou: bool = False, ignore_padding: bool = False,
                  test_cfg: Optional[Dict] = None, data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -106,15 +113,16 @@ class VSGN(BaseModel):
         self.adjust = BoundaryAdjust(channels, stride=4)
         self.scoring = BoundaryScoring(channels)
         self.coder = SegmentCoder()
-        self.reg_assigner = AnchorAssigner(assigner, reg_iou)
-        self.cls_assigner = AnchorAssigner('max_iou', cls_iou)
-        self.adjust_iou, self.score_loss_weight = adjust_iou, score_loss_weight
+        self.reg_assigner = AnchorAssigner(assigner, reg_iou, official_iou=official_iou)
+        self.cls_assigner = AnchorAssigner('max_iou', cls_iou, official_iou=official_iou)
+        self.adjust_assigner = AnchorAssigner('max_iou', adjust_iou, official_iou=official_iou)
+        self.score_loss_weight, self.ignore_padding = score_loss_weight, ignore_padding
         strides = [2**(level + 2) for level in self.anchor_levels]
         sizes = [window_size // stride for stride in strides]
         self.num_level_anchors = [size * len(anchor_ratios) for size in sizes]
         self.register_buffer('anchors', make_anchors(sizes, strides, anchor_ratios),
                              persistent=False)
-        self.test_cfg = dict(dict(score_thr=0.005, nms_iou_thr=0.4, max_per_window=200),
+        self.test_cfg = dict(dict(score_thr=0.005, nms_iou_thr=0.4, max_per_window=None),
                              **(test_cfg or {}))
 
     def forward(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
@@ -151,14 +159,19 @@ class VSGN(BaseModel):
 
     def _forward(self, inputs, data_samples):
         magnified_from, num_valid = self._step_counts(data_samples, inputs.device)
-        levels = self.xgpn(inputs, magnified_from, num_valid)
+        levels = self.xgpn(inputs, magnified_from, num_valid if self.ignore_padding else None)
         logits, deltas = self.head([levels[i] for i in self.anchor_levels])
         segments = self.coder.decode(self.anchors, deltas)
         adjusted = self.adjust(levels[0], segments, self.window_size)
         return logits, segments, adjusted, self.scoring(levels[0], self.window_size)
 
     def loss(self, outputs, data_samples) -> Dict[str, torch.Tensor]:
-        """Classification, regression (1 - GIoU), adjustment (1 - GIoU) and boundary losses."""
+        """Classification, regression (1 - GIoU), adjustment (1 - GIoU) and boundary losses.
+
+        Regression targets are assigned to the anchors, classification and adjustment targets
+        to the regressed segments (not detached: the adjustment loss also trains the stage-1
+        regression). Each loss is summed over the batch's positives and divided by their number.
+        """
         logits, segments, adjusted, probs = outputs
         anchor_centres = self.anchors.mean(1)
         reg_losses, adjust_losses, cls_targets, cls_valid = [], [], [], []
@@ -166,17 +179,18 @@ class VSGN(BaseModel):
         for b, sample in enumerate(data_samples):
             gt = sample.gt_instances.segments.to(segments).reshape(-1, 2)
             labels = sample.gt_instances.labels.to(segments.device).long()
-            num_valid = int(sample.metainfo.get('num_valid', self.window_size))
+            num_valid = self.window_size
+            if self.ignore_padding:
+                num_valid = int(sample.metainfo.get('num_valid', self.window_size))
             matched = self.reg_assigner.assign(self.anchors, gt, self.num_level_anchors)
             positive = matched >= 0
             reg_losses.append(giou_loss(segments[b, positive], gt[matched[positive]]))
             matched = self.cls_assigner.assign(segments[b], gt, self.num_level_anchors)
             cls_targets.append(torch.cat([labels.new_full((1, ), -1), labels])[matched + 1] + 1)
             cls_valid.append(anchor_centres < num_valid)
-            if len(gt):
-                best_iou, best = segment_iou(segments[b].detach(), gt).max(1)
-                positive = best_iou >= self.adjust_iou
-                adjust_losses.append(giou_loss(adjusted[b, positive], gt[best[positive]]))
+            matched = self.adjust_assigner.assign(segments[b], gt, self.num_level_anchors)
+            positive = matched >= 0
+            adjust_losses.append(giou_loss(adjusted[b, positive], gt[matched[positive]]))
             score_probs.append(probs[b, :, :num_valid])
             score_targets.append(boundary_targets(gt, self.window_size)[:, :num_valid])
         cls_targets, cls_valid = torch.stack(cls_targets), torch.stack(cls_valid)
@@ -206,8 +220,9 @@ class VSGN(BaseModel):
         return loss / max(int(positive.sum()), 1)
 
     def predict(self, outputs, data_samples):
-        """Per window: score = p(class) x start x end at the adjusted boundaries; stitched
-        copies mapped back; class-wise NMS; segments in seconds of the video."""
+        """Per window: score = p(class) x start x end, each boundary score the mean of the
+        probabilities at the floor and ceiling of the adjusted boundary (clamped to the window);
+        stitched copies mapped back; class-wise NMS; segments in seconds of the video."""
         logits, _, adjusted, probs = outputs
         if self.cls_loss == 'softmax':
             class_probs = logits.softmax(-1)[..., 1:]
@@ -217,9 +232,11 @@ class VSGN(BaseModel):
         for b, sample in enumerate(data_samples):
             stitch = sample.metainfo.get('stitch')
             num_valid = sample.metainfo.get('num_valid', self.window_size)
-            segments = adjusted[b]
-            boundary = segments.floor().long().clamp(0, self.window_size - 1)
-            boundary_score = probs[b, 1, boundary[:, 0]] * probs[b, 2, boundary[:, 1]]
+            segments = adjusted[b].clamp(0, self.window_size - 1)
+            low, high = (bound.long().clamp(0, self.window_size - 1)  # NaN: any index
+                         for bound in (segments.floor(), segments.ceil()))
+            boundary_score = ((probs[b, 1, low[:, 0]] + probs[b, 1, high[:, 0]]) / 2 *
+                              (probs[b, 2, low[:, 1]] + probs[b, 2, high[:, 1]]) / 2)
             if stitch is not None and stitch['m'] > 0:
                 segments, num_valid = map_back(segments, **stitch), stitch['n']
             segments = segments.clamp(0, num_valid - 1)
@@ -227,8 +244,9 @@ class VSGN(BaseModel):
             anchor, label = torch.nonzero(candidate, as_tuple=True)
             scores = (class_probs[b, anchor, label] * boundary_score[anchor]).detach()
             segments = segments[anchor].detach()
-            keep = batched_nms(segments_as_boxes(segments), scores, label,
-                               cfg['nms_iou_thr'])[:cfg['max_per_window']]
+            keep = batched_nms(segments_as_boxes(segments), scores, label, cfg['nms_iou_thr'])
+            if cfg['max_per_window'] is not None:
+                keep = keep[:cfg['max_per_window']]
             sample.pred_instances = InstanceData(
                 segments=window_to_seconds(segments[keep], sample.metainfo),
                 scores=scores[keep], labels=label[keep])

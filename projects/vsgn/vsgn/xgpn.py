@@ -43,34 +43,42 @@ def cross_scale_knn(x: torch.Tensor, k: int, magnified_from: Optional[torch.Tens
     return torch.where(missing, index[None, :, None].expand_as(neighbours), neighbours)
 
 
-def _at_length(steps: Optional[torch.Tensor], length: int, window: int):
-    """Input-step counts ``steps`` on a level of ``length`` positions (``None`` stays)."""
-    return None if steps is None else torch.ceil(steps * length / window)
+def _at_length(steps: Optional[torch.Tensor], length: int, window: int, round_up: bool):
+    """Input-step counts ``steps`` on a level of ``length`` positions (``None`` stays).
+
+    The start of the magnified copy is floored, as the official ``int((n + gap) / (T /
+    length))``; a count of valid steps is rounded up (a partly valid position is valid).
+    """
+    if steps is None:
+        return None
+    return (torch.ceil if round_up else torch.floor)(steps / (window / length))
 
 
 class CrossScaleGraphLayer(nn.Module):
-    """EdgeConv on the cross-scale kNN graph: ``max_j Linear([x_j || x_i])`` over the
-    neighbours ``j`` of each position ``i``.
+    """EdgeConv on the cross-scale kNN graph: ``max_j mlp([x_j || x_i])`` over the neighbours
+    ``j`` of each position ``i`` (``mlp``: ``Linear(2C, C)``, the official ``NeighConv``).
 
-    The linear layer on the concatenation is kept as its two halves (``neighbour`` on ``x_j``,
-    ``centre`` on ``x_i``), so ``x_j``'s half is computed once per position, not once per edge.
+    ``mlp([x_j || x_i]) = W_1 x_j + W_2 x_i + b`` with ``W = [W_1 | W_2]``, so ``W_1 x_j`` is
+    computed once per position, and the neighbours are read through one flat index: the
+    backward scatters ``(B, N, k, C)`` gradients, never a dense ``(B, N, N, C)`` one.
     """
 
     def __init__(self, channels: int, num_neighbours: int):
         super().__init__()
         self.num_neighbours = num_neighbours
-        self.neighbour = nn.Linear(channels, channels, bias=False)
-        self.centre = nn.Linear(channels, channels)
+        self.mlp = nn.Linear(2 * channels, channels)
 
     def forward(self, x: torch.Tensor, magnified_from: Optional[torch.Tensor] = None,
                 num_valid: Optional[torch.Tensor] = None) -> torch.Tensor:
+        batch, channels, length = x.shape
         neighbours = cross_scale_knn(x, self.num_neighbours, magnified_from, num_valid)
         points = x.transpose(1, 2)
-        messages = self.neighbour(points)
-        gathered = torch.gather(
-            messages[:, None].expand(-1, points.shape[1], -1, -1), 2,
-            neighbours[..., None].expand(-1, -1, -1, messages.shape[-1]))
-        return (gathered.amax(dim=2) + self.centre(points)).transpose(1, 2)
+        messages = F.linear(points, self.mlp.weight[:, :channels])
+        centre = F.linear(points, self.mlp.weight[:, channels:], self.mlp.bias)
+        flat = neighbours + (torch.arange(batch, device=x.device) * length)[:, None, None]
+        gathered = messages.reshape(batch * length, -1)[flat.reshape(-1)]
+        gathered = gathered.reshape(batch, length, self.num_neighbours, -1)
+        return (gathered.amax(dim=2) + centre).transpose(1, 2)
 
 
 class XGNLevel(nn.Module):
@@ -98,8 +106,8 @@ class XGPN(nn.Module):
 
     The stem (stride-2 conv) maps ``(B, C_in, T)`` to ``T / 2`` steps; encoder level ``l``
     outputs ``T / 2^(l + 2)``. Decoder: ``D_L = conv(E_L)`` and ``D_l = conv(conv(E_l) +
-    up(D_{l+1}))`` with a stride-2 transposed conv ``up``. Returns the decoder levels, finest
-    (stride 4) first.
+    up(D_{l+1}))`` with ``up`` a stride-2 transposed conv and ReLU. Returns the decoder levels,
+    finest (stride 4) first.
 
     Args:
         in_channels: feature width.
@@ -118,22 +126,24 @@ class XGPN(nn.Module):
             XGNLevel(channels, num_neighbours, use_graph) for _ in range(num_levels))
         self.lateral = nn.ModuleList(conv_relu(channels, channels) for _ in range(num_levels))
         self.up = nn.ModuleList(
-            nn.ConvTranspose1d(channels, channels, 3, stride=2, padding=1, output_padding=1)
-            for _ in range(num_levels - 1))
+            nn.Sequential(
+                nn.ConvTranspose1d(channels, channels, 3, stride=2, padding=1, output_padding=1),
+                nn.ReLU(inplace=True)) for _ in range(num_levels - 1))
         self.fuse = nn.ModuleList(conv_relu(channels, channels) for _ in range(num_levels - 1))
 
     def forward(self, x: torch.Tensor, magnified_from: Optional[torch.Tensor] = None,
                 num_valid: Optional[torch.Tensor] = None) -> List[torch.Tensor]:
         """``magnified_from``: ``(B,)`` input step where the magnified copy starts (the graphs'
-        cross-scale rule); ``num_valid``: ``(B,)`` valid input steps (the rest is padding);
-        ``None``: nothing magnified, all valid."""
+        cross-scale rule; ``None``: nothing magnified); ``num_valid``: ``(B,)`` valid input
+        steps, the rest padding that the graphs then leave out (``None``, as the official
+        graphs: every position is a candidate neighbour)."""
         window = x.shape[-1]
         x = self.stem(x)
         encoded = []
         for level in self.encoder:
             length = x.shape[-1]
-            x = level(x, _at_length(magnified_from, length, window),
-                      _at_length(num_valid, length, window))
+            x = level(x, _at_length(magnified_from, length, window, round_up=False),
+                      _at_length(num_valid, length, window, round_up=True))
             encoded.append(x)
         decoded = [self.lateral[-1](encoded[-1])]
         for i in reversed(range(self.num_levels - 1)):

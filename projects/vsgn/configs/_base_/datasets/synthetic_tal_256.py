@@ -1,6 +1,7 @@
 # The synthetic TAL set of tools/data/synthetic_tal ('multiscale' preset: 32-d features at 7.5
-# steps/s, 4 classes, actions of 2..160 steps, a third of them <= 8): windows of 256 steps every
-# 64, VSS scaled to the window (stitch <= 102 steps with a 6-step gap, clips of 97 steps).
+# steps/s, 4 classes, actions of 2..160 steps, a third of them <= 8): windows of 256 steps at every
+# multiple of 64 (the tail windows of <= 102 steps are stitched, in training and test), VSS
+# scaled to the window (stitch <= 102 steps with a 6-step gap, clips of 97 steps).
 data_root = 'data/synthetic_tal'
 ann_file = f'{data_root}/annotations.json'
 window_size = 256
@@ -27,7 +28,7 @@ val_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='TALFeatureDataset', subset='validation', pipeline=test_pipeline,
+    dataset=dict(type='VSGNWindowDataset', subset='validation', pipeline=test_pipeline,
                  test_mode=True, **windows))
 test_dataloader = val_dataloader
 # Short actions: <= 8 steps (8.5 / 7.5 s keeps float rounding out of the way).

@@ -1,7 +1,9 @@
 # THUMOS14 with VSGN's two-stream TSN features (RGB || flow, 2048-d, one step per frame, converted
-# from its HDF5 files to tsn_features/{video}.npy as data/README.md shows; feature_rate=None takes
-# num_steps / duration, the video's fps). Windows of 1280 steps every 320 (train and test);
-# training keeps windows holding >= 1 whole action, plus the clips VSS cuts from them
+# from the release's HDF5 files to tsn_features/{video}.npy by
+# projects/vsgn/tools/convert_hdf5_features.py; feature_rate=None takes num_steps / duration, the
+# video's fps). Windows of 1280 steps at every multiple of 320 below the video's length
+# (VSGNWindowDataset, the official tiling: the tail windows are shorter, and stitched when <= 512
+# steps); training keeps windows holding >= 1 whole action, plus the clips VSS cuts from them
 # (VSSCutDataset). Annotations from tools/data/thumos14/convert_annotations.py: the validation
 # videos are the 'training' subset, the test videos 'testing'.
 data_root = 'data/thumos14'
@@ -30,7 +32,7 @@ val_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='TALFeatureDataset', subset='testing', pipeline=test_pipeline,
+    dataset=dict(type='VSGNWindowDataset', subset='testing', pipeline=test_pipeline,
                  test_mode=True, **windows))
 test_dataloader = val_dataloader
 # Per video: Gaussian soft-NMS exp(-IoU^2 / 0.46), class-agnostic, detections of >= 50 s

@@ -14,4 +14,4 @@ model = dict(
     anchor_ratios=(1., 1.5),
     cls_loss='softmax',
     assigner='max_iou',
-    test_cfg=dict(score_thr=0.005, nms_iou_thr=0.4, max_per_window=200))
+    test_cfg=dict(score_thr=0.005, nms_iou_thr=0.4, max_per_window=None))
