@@ -123,3 +123,35 @@ def test_the_checks_catch_what_they_are_for():
     assert not exists_in_repo('tools/nope.py', '')
     assert exists_in_repo('tools/train.py', '') and exists_in_repo('../../tools', 'projects/gaf')
     assert exists_in_repo('projects/*/tests', '')
+
+
+def test_license_citation_and_extras_agree_with_pyproject():
+    import tomllib
+    with open(osp.join(ROOT, 'pyproject.toml'), 'rb') as f:
+        project = tomllib.load(f)
+    assert project['project']['license'] == {'text': 'Apache-2.0'}
+    with open(osp.join(ROOT, 'LICENSE'), encoding='utf-8') as f:
+        license_text = f.read()
+    assert 'Apache License' in license_text and 'Version 2.0, January 2004' in license_text
+    assert 'END OF TERMS AND CONDITIONS' in license_text
+    extras = project['tool']['setuptools']['dynamic']['optional-dependencies']
+    assert {name: spec['file'] for name, spec in extras.items()} == {
+        'optional': ['requirements/optional.txt'], 'tests': ['requirements/tests.txt']}
+    with open(osp.join(ROOT, 'CITATION.cff'), encoding='utf-8') as f:
+        citation = f.read()
+    assert re.search(r'^version: (\S+)$', citation, re.M).group(1) == project['project'][
+        'version']
+    assert re.search(r'^license: (\S+)$', citation, re.M).group(1) == 'Apache-2.0'
+
+
+def test_readme_bibtex_entries_are_well_formed():
+    with open(osp.join(ROOT, 'README.md'), encoding='utf-8') as f:
+        blocks = re.findall(r'```bibtex\n(.*?)```', f.read(), re.DOTALL)
+    assert len(blocks) == 1
+    entries = re.split(r'\n(?=@)', blocks[0].strip())
+    assert len(entries) >= 6
+    keys = [re.match(r'@(\w+)\{([\w-]+),', e).group(2) for e in entries]
+    assert len(set(keys)) == len(keys)
+    for entry in entries:
+        assert entry.count('{') == entry.count('}'), entry
+        assert re.search(r'\btitle\s*=', entry), entry
