@@ -100,9 +100,13 @@ def test_exactly_the_pkg_resources_and_file_client_notices_are_quiet(capsys):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')  # as outside pytest, which ignores UserWarnings
         compat._quiet_pkg_resources_warning()
+        compat._quiet_fvcore_jit_warning()
         warnings.warn('pkg_resources is deprecated as an API. See ...', UserWarning)
+        warnings.warn('`torch.jit.script` is deprecated. Please switch to ...', FutureWarning)
         warnings.warn('something else', UserWarning)
-    assert [str(w.message) for w in caught] == ['something else']
+        warnings.warn('`torch.jit.script` is deprecated', UserWarning)
+    assert [str(w.message) for w in caught] == ['something else',
+                                                '`torch.jit.script` is deprecated']
     logger = MMLogger.get_instance('compat_notices', log_level='INFO')
     messages = []
     handler = logging.Handler()

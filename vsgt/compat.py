@@ -258,6 +258,18 @@ def _quiet_pkg_resources_warning():
     warnings.filterwarnings('ignore', message=PKG_RESOURCES_WARNING, category=UserWarning)
 
 
+#: Exact start of torch's warning on ``torch.jit.script`` (torch >= 2.10).
+JIT_SCRIPT_WARNING = '`torch.jit.script` is deprecated'
+
+
+def _quiet_fvcore_jit_warning():
+    """fvcore 0.1.5 scripts its focal loss with ``torch.jit.script`` when ``fvcore.nn`` is
+    imported (for the FLOP counter), and torch 2.14 warns that ``torch.jit.script`` is
+    deprecated (no upstream issue found). VSGT scripts nothing, so exactly that warning is
+    ignored."""
+    warnings.filterwarnings('ignore', message=JIT_SCRIPT_WARNING, category=FutureWarning)
+
+
 def _quiet_file_client_notices():
     """mmaction2 1.2.0's ``RawFrameDecode`` and friends still build mmengine's ``FileClient``.
 
@@ -285,6 +297,7 @@ def apply():
     if _applied:
         return
     _quiet_pkg_resources_warning()
+    _quiet_fvcore_jit_warning()
     _quiet_file_client_notices()
     _stub_missing_drn()
     _skip_multimodal_models()
