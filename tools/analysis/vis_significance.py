@@ -4,25 +4,19 @@ tools/analysis/vis_significance.py CONFIG VIDEO --out PNG``.
 Runs the backbone of CONFIG (an SGFormer3D detector) on the clip of VIDEO (a video file or a
 folder of frames) centred on ``--frame`` and draws, for each of ``--blocks`` (``stage.block``,
 0-based; default the first hybrid-scale block of stages 0-2), its significance over the clip's
-frames (one column per token time slice, colours scaled per row). With a PAE config a second row
-per block shows the significance the next block sorts by when the person boxes steer it (boxes
-of ``--boxes``, else OpenCV's HOG detector on the key frame; outlined in cyan).
+frames (one column per token time slice, titled with the video frames it covers; a colour
+scale per row). With a PAE config a second row per block shows the significance the next block
+sorts by when the person boxes steer it (boxes of ``--boxes``, else OpenCV's HOG detector on the
+key frame; outlined in cyan).
 
     python tools/analysis/vis_significance.py configs/synthetic/vsgt-tiny-pae_synthetic.py \\
         video.mp4 --checkpoint work_dirs/.../iter_600.pth --out significance.png
 """
 import argparse
 
-from mmengine.config import DictAction
-
-from vsgt.apis import ActionDetector, BoxesFilePersons, HOGPersonDetector, VideoSource
-from vsgt.utils.launch import run_cli
-from vsgt.visualization.figures import check_colors, check_png_path
-from vsgt.visualization.significance import (first_hybrid_blocks, plot_significance,
-                                             significance_rows)
-
 
 def parse_args(argv=None):
+    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] + ' ' +
                                      __doc__.splitlines()[1])
     parser.add_argument('config', help='VSGT detector config (SGFormer3D backbone)')
@@ -47,6 +41,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    from vsgt.apis import ActionDetector, BoxesFilePersons, HOGPersonDetector, VideoSource
+    from vsgt.visualization.figures import check_colors, check_png_path
+    from vsgt.visualization.significance import (first_hybrid_blocks, plot_significance,
+                                                 significance_rows)
     check_png_path(args.out)
     check_colors(args.colors)
     if args.num_frames < 1:
@@ -60,13 +58,14 @@ def main(argv=None):
                               cfg_options=args.cfg_options)
     backbone = detector.model.backbone
     blocks = args.blocks or first_hybrid_blocks(backbone)
-    frames = source.read(detector.clip_indices(key, num_frames - 1))
+    indices = detector.clip_indices(key, num_frames - 1)
+    frames = source.read(indices)
     persons = BoxesFilePersons(args.boxes) if args.boxes else HOGPersonDetector(args.person_thr)
     boxes = persons(key, frames[detector.clip_len // 2])[:, :4]
     clip, clip_boxes = detector.backbone_input(frames, boxes)
     rows = significance_rows(backbone, clip, clip_boxes, boxes, blocks)
     plot_significance(frames, rows, clip.shape[-2:], args.out, args.num_frames, args.dpi,
-                      args.colors)
+                      args.colors, frame_ids=indices)
     unused = '' if getattr(backbone, 'pae', None) is not None else ' (not used: no PAE)'
     weights = args.checkpoint or 'RANDOM weights (no --checkpoint)'
     print(f'wrote {args.out}: blocks {", ".join(blocks)}, key frame {key}, '
@@ -74,4 +73,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)
