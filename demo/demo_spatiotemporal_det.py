@@ -12,13 +12,6 @@ import json
 import os.path as osp
 import sys
 
-import torch
-from mmengine.config import DictAction
-
-from vsgt.apis import (ActionDetector, BoxesFilePersons, HOGPersonDetector, MMDetPersonDetector,
-                       VideoSource, run_demo)
-from vsgt.evaluation.functional.formats import atomic_write
-from vsgt.utils.launch import run_cli
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'vsgt-tiny_synthetic.py')
@@ -26,6 +19,7 @@ RANDOM_WEIGHTS = 'RANDOM WEIGHTS: no --checkpoint'
 
 
 def parse_args(argv=None):
+    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('video', help='video file (mp4, avi, ...) or folder of frames')
     parser.add_argument('out', help='output video (.mp4 or .avi)')
@@ -50,7 +44,7 @@ def parse_args(argv=None):
     parser.add_argument('--max-frames', type=int, help='process only the first N frames')
     parser.add_argument('--fps', type=float,
                         help='frame rate of the output (default: the video\'s; folders: 25)')
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu',
+    parser.add_argument('--device', help='default: cuda when a CUDA device is visible, else cpu',
                         choices=['cpu', 'cuda'])
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override entries of the action detector config')
@@ -58,6 +52,7 @@ def parse_args(argv=None):
 
 
 def check_args(args):
+    import torch
     if not args.out.lower().endswith(('.mp4', '.avi')):
         raise ValueError(f'OUT must be an .mp4 or .avi file, got {args.out}')
     args.out_json = args.out_json or osp.splitext(args.out)[0] + '.json'
@@ -70,12 +65,15 @@ def check_args(args):
     for name in ('predict_stepsize', 'top_k'):
         if getattr(args, name) < 1:
             raise ValueError(f'--{name.replace("_", "-")} must be at least 1')
+    if args.device is None:
+        args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
     if args.device == 'cuda' and not torch.cuda.is_available():
         raise ValueError('--device cuda: no CUDA device is visible')
 
 
 def person_source(args):
     """The person boxes callable chosen by the arguments, and its description."""
+    from vsgt.apis import BoxesFilePersons, HOGPersonDetector, MMDetPersonDetector
     if args.boxes:
         return BoxesFilePersons(args.boxes, args.person_thr), f'boxes file {args.boxes}'
     if args.det_config:
@@ -88,6 +86,8 @@ def person_source(args):
 
 def main(argv=None):
     args = parse_args(argv)
+    from vsgt.apis import ActionDetector, VideoSource, run_demo
+    from vsgt.evaluation.functional.formats import atomic_write
     check_args(args)
     source = VideoSource(args.video, args.max_frames, args.fps)
     persons, person_description = person_source(args)
@@ -111,4 +111,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

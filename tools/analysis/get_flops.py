@@ -14,18 +14,12 @@ listed as not counted.
 import argparse
 import warnings
 
-import torch
-from fvcore.nn import flop_count_table
-from mmengine.config import DictAction
-
-from vsgt.apis.inference import build_model, clip_sampling, load_model_config, test_pipeline
-from vsgt.utils.flops import flop_analysis, model_for_flops
-from vsgt.utils.launch import run_cli
 
 DEFAULT_SIZE = (224, 224)
 
 
 def parse_args(argv=None):
+    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='config file')
     parser.add_argument('--shape', type=int, nargs='+', metavar='N',
@@ -41,6 +35,7 @@ def parse_args(argv=None):
 
 def clip_shape(cfg, shape):
     """(C, T, H, W) from ``--shape`` or the config."""
+    from vsgt.apis.inference import clip_sampling, test_pipeline
     if shape is None:
         return (3, clip_sampling(test_pipeline(cfg))['clip_len'], *DEFAULT_SIZE)
     if len(shape) not in (3, 4) or min(shape) < 1:
@@ -57,6 +52,10 @@ def human(value: float) -> str:
 
 def main(argv=None):
     args = parse_args(argv)
+    import torch
+    from fvcore.nn import flop_count_table
+    from vsgt.apis.inference import build_model, load_model_config
+    from vsgt.utils.flops import flop_analysis, model_for_flops
     if args.depth < 0:
         raise ValueError(f'--depth must be >= 0, got {args.depth}')
     cfg = load_model_config(args.config, args.cfg_options)
@@ -91,4 +90,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

@@ -1,10 +1,6 @@
 """THUMOS14 per-class annotation files to our ActivityNet-layout JSON (see README.md here)."""
 import argparse
 
-from vsgt.datasets.tal_converters import (annotation_report, convert_thumos14, feature_durations,
-                                          missing_features, read_durations, thumos14_videos,
-                                          write_tal_annotations)
-
 
 class OneLineErrorParser(argparse.ArgumentParser):
     """Report bad input as one line (no usage) and exit with code 2."""
@@ -43,6 +39,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     parser, args = parse_args(argv)
+    from vsgt.datasets.tal_converters import (annotation_report, convert_thumos14,
+                                              feature_durations, missing_features,
+                                              read_durations, thumos14_videos,
+                                              write_tal_annotations)
     try:
         if args.durations:
             durations = read_durations(args.durations)
