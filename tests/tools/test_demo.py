@@ -193,3 +193,13 @@ def test_bad_input_is_one_line_and_writes_nothing(capsys, checkpoint, tmp_path, 
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and ': error: ' in lines[0] and message in lines[0], stderr
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(('out', '.out'))]
+
+
+def test_demo_takes_mmaction2s_flag_names():
+    demo = load_script('demo/demo_spatiotemporal_det.py')
+    args = demo.parse_args(['in.mp4', 'out.mp4', '--det-score-thr', '0.3',
+                            '--action-score-thr', '0.1', '--output-fps', '10'])
+    assert (args.det_score_thr, args.action_score_thr, args.output_fps) == (0.3, 0.1, 10.0)
+    assert args.device is None  # resolved to cuda when visible, else cpu, after parsing
+    demo.check_args(args)
+    assert args.device in ('cpu', 'cuda')
