@@ -3,6 +3,7 @@ frames folder with a boxes file, and its bad input."""
 import importlib.util
 import json
 import os.path as osp
+import re
 
 import cv2
 import numpy as np
@@ -203,3 +204,15 @@ def test_demo_takes_mmaction2s_flag_names():
     assert args.device is None  # resolved to cuda when visible, else cpu, after parsing
     demo.check_args(args)
     assert args.device in ('cpu', 'cuda')
+
+
+def test_the_readme_inference_snippet_runs(synthetic_root, capsys, monkeypatch):
+    with open(osp.join(ROOT, 'README.md')) as f:
+        snippet = re.search(r'```python\n(.*?)```', f.read(), re.DOTALL).group(1)
+    assert 'ActionDetector' in snippet and "'data/synthetic/" in snippet
+    monkeypatch.chdir(synthetic_root)  # where data/synthetic is, as after the quickstart
+    snippet = snippet.replace("'configs/", f"'{ROOT}/configs/")
+    exec(compile(snippet, 'README.md', 'exec'), {})
+    scores = eval(capsys.readouterr().out.strip().splitlines()[-1])
+    assert sorted(scores) == sorted(SYNTHETIC_CLASSES)
+    assert all(0 <= value <= 1 for value in scores.values())
