@@ -38,16 +38,16 @@ def parse_args(argv=None):
     parser.add_argument('--det-cat-id', type=int, default=0,
                         help='label index of a person for the mmdet detector (COCO: 0)')
     parser.add_argument('--boxes', help='person boxes file (.json or .csv, see demo/README.md)')
-    parser.add_argument('--person-thr', type=float,
+    parser.add_argument('--det-score-thr', type=float,
                         help='lowest person score kept (default: 0.5 for mmdet, 1.0 for HOG, '
                         'none for --boxes)')
     parser.add_argument('--predict-stepsize', type=int, default=8,
                         help='run the action detector on every N-th frame')
     parser.add_argument('--top-k', type=int, default=3, help='actions shown per person')
-    parser.add_argument('--action-thr', type=float, default=0.0,
+    parser.add_argument('--action-score-thr', type=float, default=0.0,
                         help='lowest action score shown')
     parser.add_argument('--max-frames', type=int, help='process only the first N frames')
-    parser.add_argument('--fps', type=float,
+    parser.add_argument('--output-fps', type=float,
                         help='frame rate of the output (default: the video\'s; folders: 25)')
     add_device_argument(parser)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
@@ -74,19 +74,19 @@ def check_args(args):
 def person_source(args):
     """The person boxes callable chosen by the arguments, and its description."""
     if args.boxes:
-        return BoxesFilePersons(args.boxes, args.person_thr), f'boxes file {args.boxes}'
+        return BoxesFilePersons(args.boxes, args.det_score_thr), f'boxes file {args.boxes}'
     if args.det_config:
-        thr = 0.5 if args.person_thr is None else args.person_thr
+        thr = 0.5 if args.det_score_thr is None else args.det_score_thr
         return (MMDetPersonDetector(args.det_config, args.det_checkpoint, args.device, thr,
                                     args.det_cat_id), f'mmdet {args.det_config}')
-    thr = 1.0 if args.person_thr is None else args.person_thr
+    thr = 1.0 if args.det_score_thr is None else args.det_score_thr
     return HOGPersonDetector(thr), 'OpenCV HOG people detector'
 
 
 def main(argv=None):
     args = parse_args(argv)
     check_args(args)
-    source = VideoSource(args.video, args.max_frames, args.fps)
+    source = VideoSource(args.video, args.max_frames, args.output_fps)
     persons, person_description = person_source(args)
     detector = ActionDetector(args.config, args.checkpoint, args.device, args.label_map,
                               args.cfg_options)
@@ -97,7 +97,7 @@ def main(argv=None):
                          '!' * 78]), file=sys.stderr)
         notes.append(RANDOM_WEIGHTS)
     record = run_demo(source, persons, detector, args.out, args.predict_stepsize, args.top_k,
-                      args.action_thr, notes, config=args.config, checkpoint=args.checkpoint,
+                      args.action_score_thr, notes, config=args.config, checkpoint=args.checkpoint,
                       person_source=person_description)
     atomic_write(args.out_json, lambda file: json.dump(record, file, indent=1), binary=False)
     print(f'wrote {args.out} ({record["num_frames"]} frames) and {args.out_json} '

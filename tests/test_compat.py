@@ -87,3 +87,33 @@ def test_getattr_in_a_checkpoint_resolves_only_history_buffer_statistics(tmp_pat
     torch.save({'state_dict': {}, 'payload': torch.Tensor.__repr__}, path)
     with pytest.raises(pickle.UnpicklingError, match='only HistoryBuffer statistics'):
         torch.load(path)
+
+
+def test_exactly_the_pkg_resources_and_file_client_notices_are_quiet(capsys):
+    import logging
+    import warnings
+
+    from mmengine.fileio import FileClient
+    from mmengine.fileio import file_client
+    from mmengine.logging import MMLogger
+    from vsgt import compat
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')  # as outside pytest, which ignores UserWarnings
+        compat._quiet_pkg_resources_warning()
+        compat._quiet_fvcore_jit_warning()
+        warnings.warn('pkg_resources is deprecated as an API. See ...', UserWarning)
+        warnings.warn('`torch.jit.script` is deprecated. Please switch to ...', FutureWarning)
+        warnings.warn('something else', UserWarning)
+        warnings.warn('`torch.jit.script` is deprecated', UserWarning)
+    assert [str(w.message) for w in caught] == ['something else',
+                                                '`torch.jit.script` is deprecated']
+    logger = MMLogger.get_instance('compat_notices', log_level='INFO')
+    messages = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger.addHandler(handler)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(MMLogger, '_instance_dict', {'compat_notices': logger})
+        FileClient('disk')
+        file_client.print_log('kept', logger='current', level=logging.WARNING)
+    assert messages == ['kept']

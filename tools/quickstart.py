@@ -11,11 +11,6 @@ import os.path as osp
 import subprocess
 import sys
 
-from mmengine.config import Config
-
-from vsgt.datasets.synthetic import generate_synthetic_dataset
-from vsgt.utils import last_checkpoint, read_test_metrics, save_initial_checkpoint
-from vsgt.utils.launch import run_cli
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 
@@ -40,6 +35,9 @@ def run(*command):
 
 def main(argv=None):
     args = parse_args(argv)
+    from mmengine.config import Config
+    from vsgt.datasets.synthetic import generate_synthetic_dataset
+    from vsgt.utils import last_checkpoint, read_test_metrics, save_initial_checkpoint
     if not osp.isdir(args.data_root):
         print(f'making the synthetic dataset in {args.data_root}', flush=True)
         generate_synthetic_dataset(args.data_root, num_videos=args.num_videos, seed=0)
@@ -64,4 +62,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

@@ -17,8 +17,8 @@ def main(argv=None):
     args = parse_args(argv)
     if args.dump is not None and not args.dump.endswith(('.pkl', '.pickle')):
         raise ValueError(f'--dump must end with .pkl or .pickle, got {args.dump}')
-    from mmengine.runner import Runner
 
+    from vsgt.engine import VSGTRunner
     from vsgt.utils.checkpoint import check_checkpoint_fits, read_state_dict
     from vsgt.utils.launch import clean_failure, load_config
     cfg = load_config(args)
@@ -30,7 +30,7 @@ def main(argv=None):
         cfg.test_evaluator = ([*evaluator, dump_metric] if isinstance(evaluator, (list, tuple))
                               else [evaluator, dump_metric])
     with clean_failure(cfg.work_dir):
-        runner = Runner.from_cfg(cfg)
+        runner = VSGTRunner.from_cfg(cfg)
         check_checkpoint_fits(runner.model, weights, args.checkpoint)
         runner.test()
 

@@ -62,12 +62,12 @@ def build_config(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmengine.runner import Runner
 
+    from vsgt.engine import VSGTRunner
     from vsgt.utils.launch import clean_failure, saved_a_checkpoint
     cfg = build_config(args)
     with clean_failure(cfg.work_dir, keep_if=saved_a_checkpoint):
-        runner = Runner.from_cfg(cfg)
+        runner = VSGTRunner.from_cfg(cfg)
         runner.train()
 
 

@@ -9,6 +9,7 @@ import pickle
 import subprocess
 import sys
 import types
+import warnings
 
 import numpy as np
 import torch
@@ -240,11 +241,64 @@ def _named_undecodable_frames():
     RawFrameDecode.transform = transform
 
 
+#: Exact start of setuptools' warning on ``import pkg_resources`` (setuptools 80).
+PKG_RESOURCES_WARNING = 'pkg_resources is deprecated as an API'
+#: mmengine's own deprecation notices, logged when mmaction2 1.2.0 uses its ``FileClient``.
+FILE_CLIENT_NOTICES = ('"FileClient" will be deprecated in future',
+                       '"HardDiskBackend" is the alias of "LocalBackend"')
+
+
+def _quiet_pkg_resources_warning():
+    """mmengine 0.10.7 imports and reloads ``pkg_resources`` to check installed packages.
+
+    The setuptools of runtime.txt (>= 77, < 81) warns on that import, twice per run (the import
+    and the reload; no upstream issue found). Below 81 ``pkg_resources`` still works, so exactly
+    that warning is ignored; other warnings are unaffected.
+    """
+    warnings.filterwarnings('ignore', message=PKG_RESOURCES_WARNING, category=UserWarning)
+
+
+#: Exact start of torch's warning on ``torch.jit.script`` (torch >= 2.10).
+JIT_SCRIPT_WARNING = '`torch.jit.script` is deprecated'
+
+
+def _quiet_fvcore_jit_warning():
+    """fvcore 0.1.5 scripts its focal loss with ``torch.jit.script`` when ``fvcore.nn`` is
+    imported (for the FLOP counter), and torch 2.14 warns that ``torch.jit.script`` is
+    deprecated (no upstream issue found). VSGT scripts nothing, so exactly that warning is
+    ignored."""
+    warnings.filterwarnings('ignore', message=JIT_SCRIPT_WARNING, category=FutureWarning)
+
+
+def _quiet_file_client_notices():
+    """mmaction2 1.2.0's ``RawFrameDecode`` and friends still build mmengine's ``FileClient``.
+
+    mmengine 0.10.7 then logs that ``FileClient`` and ``HardDiskBackend`` will be deprecated
+    (twice per dataset; no upstream issue found), which the user cannot act on. Exactly those
+    two notices are dropped; every other message of that module is logged as before.
+    """
+    from mmengine.fileio import file_client
+    original = file_client.print_log
+    if getattr(original, '_vsgt_patched', False):
+        return
+
+    def print_log(msg, *args, **kwargs):
+        if isinstance(msg, str) and msg.startswith(FILE_CLIENT_NOTICES):
+            return
+        return original(msg, *args, **kwargs)
+
+    print_log._vsgt_patched = True
+    file_client.print_log = print_log
+
+
 def apply():
     """Apply every fix once (idempotent)."""
     global _applied
     if _applied:
         return
+    _quiet_pkg_resources_warning()
+    _quiet_fvcore_jit_warning()
+    _quiet_file_client_notices()
     _stub_missing_drn()
     _skip_multimodal_models()
     _ava_ap_without_np_nan()

@@ -3,6 +3,7 @@ frames folder with a boxes file, and its bad input."""
 import importlib.util
 import json
 import os.path as osp
+import re
 
 import cv2
 import numpy as np
@@ -193,3 +194,25 @@ def test_bad_input_is_one_line_and_writes_nothing(capsys, checkpoint, tmp_path, 
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and ': error: ' in lines[0] and message in lines[0], stderr
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(('out', '.out'))]
+
+
+def test_demo_takes_mmaction2s_flag_names():
+    demo = load_script('demo/demo_spatiotemporal_det.py')
+    args = demo.parse_args(['in.mp4', 'out.mp4', '--det-score-thr', '0.3',
+                            '--action-score-thr', '0.1', '--output-fps', '10'])
+    assert (args.det_score_thr, args.action_score_thr, args.output_fps) == (0.3, 0.1, 10.0)
+    assert args.device is None  # resolved to cuda when visible, else cpu, after parsing
+    demo.check_args(args)
+    assert args.device in ('cpu', 'cuda')
+
+
+def test_the_readme_inference_snippet_runs(synthetic_root, capsys, monkeypatch):
+    with open(osp.join(ROOT, 'README.md')) as f:
+        snippet = re.search(r'```python\n(.*?)```', f.read(), re.DOTALL).group(1)
+    assert 'ActionDetector' in snippet and "'data/synthetic/" in snippet
+    monkeypatch.chdir(synthetic_root)  # where data/synthetic is, as after the quickstart
+    snippet = snippet.replace("'configs/", f"'{ROOT}/configs/")
+    exec(compile(snippet, 'README.md', 'exec'), {})
+    scores = eval(capsys.readouterr().out.strip().splitlines()[-1])
+    assert sorted(scores) == sorted(SYNTHETIC_CLASSES)
+    assert all(0 <= value <= 1 for value in scores.values())

@@ -20,12 +20,29 @@ def newest_log(work_dir):
 
 
 @pytest.fixture(scope='module')
-def trained(synthetic_root):
+def training_run(synthetic_root):
     work_dir = synthetic_root / 'work_dirs' / 'e2e'
     result = run_tool('train.py', SYNTHETIC_CONFIG, '--work-dir', work_dir, '--seed', 0,
                       '--cfg-options', *FAST, cwd=synthetic_root)
     assert result.returncode == 0, result.stderr[-4000:]
-    return work_dir
+    return work_dir, result
+
+
+@pytest.fixture(scope='module')
+def trained(training_run):
+    return training_run[0]
+
+
+def test_train_console_is_short_and_has_no_upstream_warnings(training_run):
+    work_dir, result = training_run
+    console = result.stdout + result.stderr
+    for noise in ('pkg_resources', 'will be deprecated', 'Warning', 'System environment',
+                  'Config:', 'Hooks will be executed'):
+        assert noise not in console, noise
+    assert 'environment, config and hooks in ' in console
+    assert len(console.splitlines()) < 40, console
+    log = newest_log(work_dir)  # the log file keeps what the console leaves out
+    assert 'System environment' in log and 'Config:' in log and 'Hooks will be executed' in log
 
 
 def test_train_saves_checkpoints_and_validates(trained):

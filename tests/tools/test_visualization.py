@@ -179,7 +179,7 @@ def test_vis_significance_with_pae(capsys, trained, synthetic_root, tmp_path):
     assert code == 0, stderr
     assert f'blocks 0.0, 1.0, key frame {int(frame) - 1}, {count} person box(es)' in stdout
     height, width, _ = png_shape(out)
-    assert width == 3 * 2.2 * 80 and height > 4 * 100  # 3 time slices, 2 blocks x 2 rows
+    assert width == round((3 * 2.2 + 0.9) * 80) and height > 4 * 100  # 3 slices, bar; 4 rows
 
 
 def test_significance_hooks_and_guidance(synthetic_root):
@@ -214,7 +214,7 @@ def test_vis_significance_without_pae_shows_one_row_per_block(capsys, synthetic_
     code, stdout, _ = run_in_process(capsys, vis_significance, CONFIG, video, '--out', out,
                                      '--num-frames', 2, '--person-thr', 0)
     assert code == 0 and '(not used: no PAE)' in stdout
-    assert png_shape(out)[1] == 2 * 2.2 * 80
+    assert png_shape(out)[1] == round((2 * 2.2 + 0.9) * 80)  # 2 slices and a colour bar
 
 
 @pytest.mark.parametrize('tool, argv, message', [

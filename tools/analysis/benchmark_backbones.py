@@ -7,7 +7,7 @@ benchmarked, else the first model)::
     python tools/analysis/benchmark_backbones.py --shape 1 3 8 112 112 --threads 2
     python tools/analysis/benchmark_backbones.py --shape 1 3 32 224 224 --skip-speed
 
-Rows (``--models``): ``vsgt-s`` is SGFormer3D 'small' with the design's (faithful) stem and token
+Rows (``--models``): ``vsgt-s`` is SGFormer3D 'small' with VSGT's (faithful) stem and token
 groups, ``vsgt-s-pae`` adds Person Attention Enhancement (two fixed person boxes per clip),
 ``vsgt-s-light`` uses the light stem and token groups, ``vsgt-s-t4`` the ``light_t4`` stem
 (temporal stride 4: half the tokens) with the faithful token groups, ``vsgt-s-t4-pae`` adds PAE to

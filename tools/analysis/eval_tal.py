@@ -10,27 +10,31 @@ are evaluated as they are (no NMS, no top-k).
 """
 import argparse
 
-from vsgt.evaluation.functional import (ACTIVITYNET_TIOU_THRS, THUMOS14_TIOU_THRS, detection_ap,
-                                        load_tal_ground_truth, read_tal_submission)
-from vsgt.evaluation.metrics import format_ap_table
-from vsgt.utils.launch import run_cli
 
-
-def main(argv=None) -> dict:
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('results', help='submission JSON')
     parser.add_argument('ann_file', help='annotation JSON (ActivityNet layout)')
     parser.add_argument('--subset', nargs='+', default=['validation'],
                         help='evaluated subset(s) (default: validation)')
     thresholds = parser.add_mutually_exclusive_group()
-    thresholds.add_argument('--tiou-thrs', type=float, nargs='+', default=THUMOS14_TIOU_THRS,
+    thresholds.add_argument('--tiou-thrs', type=float, nargs='+',
                             help='tIoU thresholds (default: THUMOS14, 0.3:0.1:0.7)')
     thresholds.add_argument('--activitynet', action='store_true',
                             help='ActivityNet thresholds 0.5:0.05:0.95')
     parser.add_argument('--classes', nargs='+', default=None,
                         help='class names in label order (default: sorted labels of ANN.json)')
-    args = parser.parse_args(argv)
-    tiou_thrs = ACTIVITYNET_TIOU_THRS if args.activitynet else tuple(args.tiou_thrs)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    from vsgt.evaluation.functional import (ACTIVITYNET_TIOU_THRS, THUMOS14_TIOU_THRS,
+                                            detection_ap, load_tal_ground_truth,
+                                            read_tal_submission)
+    from vsgt.evaluation.metrics import format_ap_table
+    tiou_thrs = (ACTIVITYNET_TIOU_THRS if args.activitynet else
+                 tuple(args.tiou_thrs or THUMOS14_TIOU_THRS))
     if not all(0 < thr <= 1 for thr in tiou_thrs):
         raise ValueError(f'--tiou-thrs must be in (0, 1], got {list(tiou_thrs)}')
 
@@ -49,4 +53,6 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

@@ -9,10 +9,6 @@ validation in epoch-based loops, the epoch).
 import argparse
 import os.path as osp
 
-from vsgt.utils.launch import run_cli
-from vsgt.visualization.curves import find_scalar_logs, plot_curves, read_scalars
-from vsgt.visualization.figures import check_colors, check_png_path
-
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] + ' ' +
@@ -29,6 +25,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    from vsgt.visualization.curves import find_scalar_logs, plot_curves, read_scalars
+    from vsgt.visualization.figures import check_colors, check_png_path
     check_png_path(args.out)
     check_colors(args.colors)
     logs = find_scalar_logs(args.logs)
@@ -41,4 +39,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

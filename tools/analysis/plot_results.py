@@ -14,12 +14,6 @@ import argparse
 import math
 import os.path as osp
 
-from vsgt.evaluation import FrameMAP
-from vsgt.utils.launch import run_cli
-from vsgt.utils.safe_pickle import safe_load
-from vsgt.visualization.figures import check_colors
-from vsgt.visualization.results import frame_pr_curves, plot_class_ap, plot_pr_curves
-
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] + ' ' +
@@ -40,6 +34,7 @@ def parse_args(argv=None):
 
 def read_results(path):
     """The list of prediction dicts in a ``--dump`` pickle."""
+    from vsgt.utils.safe_pickle import safe_load
     results = safe_load(path, 'results file')
     if not isinstance(results, list) or not results or \
             not all(isinstance(item, dict) for item in results):
@@ -50,6 +45,9 @@ def read_results(path):
 
 def main(argv=None):
     args = parse_args(argv)
+    from vsgt.evaluation import FrameMAP
+    from vsgt.visualization.figures import check_colors
+    from vsgt.visualization.results import frame_pr_curves, plot_class_ap, plot_pr_curves
     check_colors(args.colors)
     if not 0 < args.iou_thr <= 1:
         raise ValueError(f'--iou-thr must be in (0, 1], got {args.iou_thr}')
@@ -72,4 +70,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

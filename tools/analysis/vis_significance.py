@@ -4,9 +4,10 @@ tools/analysis/vis_significance.py CONFIG VIDEO --out PNG``.
 Runs the backbone of CONFIG (an SGFormer3D detector) on the clip of VIDEO (a video file or a
 folder of frames) centred on ``--frame`` and draws, for each of ``--blocks`` (``stage.block``,
 0-based; default the first hybrid-scale block of stages 0-2), its significance over the clip's
-frames (one column per token time slice, colours scaled per row). With a PAE config a second row
-per block shows the significance the next block sorts by when the person boxes steer it (boxes
-of ``--boxes``, else OpenCV's HOG detector on the key frame; outlined in cyan).
+frames (one column per token time slice, titled with the video frames it covers; a colour
+scale per row). With a PAE config a second row per block shows the significance the next block
+sorts by when the person boxes steer it (boxes of ``--boxes``, else OpenCV's HOG detector on the
+key frame; outlined in cyan).
 
     python tools/analysis/vis_significance.py configs/synthetic/vsgt-tiny-pae_synthetic.py \\
         video.mp4 --checkpoint work_dirs/vsgt-tiny-pae_synthetic/iter_1200.pth \\
@@ -65,13 +66,14 @@ def main(argv=None):
                               cfg_options=args.cfg_options)
     backbone = detector.model.backbone
     blocks = args.blocks or first_hybrid_blocks(backbone)
-    frames = source.read(detector.clip_indices(key, num_frames - 1))
+    indices = detector.clip_indices(key, num_frames - 1)
+    frames = source.read(indices)
     persons = BoxesFilePersons(args.boxes) if args.boxes else HOGPersonDetector(args.person_thr)
     boxes = persons(key, frames[detector.clip_len // 2])[:, :4]
     clip, clip_boxes = detector.backbone_input(frames, boxes)
     rows = significance_rows(backbone, clip, clip_boxes, boxes, blocks)
     plot_significance(frames, rows, clip.shape[-2:], args.out, args.num_frames, args.dpi,
-                      args.colors)
+                      args.colors, frame_ids=indices)
     unused = '' if getattr(backbone, 'pae', None) is not None else ' (not used: no PAE)'
     weights = args.checkpoint or 'RANDOM weights (no --checkpoint)'
     print(f'wrote {args.out}: blocks {", ".join(blocks)}, key frame {key}, '

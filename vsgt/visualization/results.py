@@ -62,23 +62,27 @@ def plot_class_ap(result: PRCurves, out_file: str, title: str = '', dpi: int = 8
     from matplotlib.figure import Figure
 
     labels = list(result.labels)
-    figure = Figure(figsize=(5, 0.9 + 0.28 * len(labels)))
+    figure = Figure(figsize=(5, 1.1 + 0.28 * len(labels)), layout='constrained')
     ax = figure.subplots()
     values = np.nan_to_num(result.ap * 100)
     positions = np.arange(len(labels))[::-1]
     ax.barh(positions, values, color='tab:blue')
-    for position, value, count in zip(positions, values, result.num_gt):
-        ax.text(value + 1, position, f'{value:.1f}' if count else 'no GT', va='center',
-                fontsize=7)
     ax.axvline(result.mean_ap * 100, color='tab:red', linestyle='--', linewidth=1,
                label=f'mAP {result.mean_ap * 100:.1f}')
     ax.set_yticks(positions, labels, fontsize=7)
-    ax.set_xlim(0, 112)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
+    # each class's AP in a column right of the plot, clear of the bars and the mAP line
+    values_axis = ax.secondary_yaxis('right')
+    values_axis.set_yticks(positions, [f'{value:.1f}' if count else 'no GT'
+                                       for value, count in zip(values, result.num_gt)],
+                           fontsize=7)
+    values_axis.tick_params(length=0)
+    ax.set_xlim(0, 100)
     ax.set_xlabel(f'frame AP@{result.iou_thr:g} (%)', fontsize=8)
     ax.tick_params(axis='x', labelsize=7)
-    ax.legend(fontsize=7, loc='lower right')
-    ax.set_title(title, fontsize=8)
-    figure.tight_layout()
+    ax.legend(fontsize=7, loc='lower right', bbox_to_anchor=(1, 1), frameon=False,
+              borderaxespad=0.1)
+    ax.set_title(title, fontsize=8, loc='left')
     save_figure(figure, out_file, dpi, colors)
 
 

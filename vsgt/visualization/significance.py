@@ -93,8 +93,12 @@ def significance_rows(backbone: nn.Module, clip: torch.Tensor, clip_boxes: torch
 
 def plot_significance(frames: Sequence[np.ndarray], rows: List[dict], input_size: Sequence[int],
                       out_file: str, num_frames: int = 4, dpi: int = 80,
-                      colors: Optional[int] = None) -> None:
+                      colors: Optional[int] = None,
+                      frame_ids: Optional[Sequence[int]] = None) -> None:
     """Draw significance maps over the frames of their clip and save a PNG.
+
+    Each map is drawn over the middle frame of the frames its token time slice covers, titled
+    with those frame numbers; each row has a colour bar of its significance values.
 
     Args:
         frames: The clip's BGR frames (original size).
@@ -106,32 +110,39 @@ def plot_significance(frames: Sequence[np.ndarray], rows: List[dict], input_size
         num_frames: Time slices shown per row (evenly spaced).
         dpi: Resolution of the PNG.
         colors: Palette size of the PNG (see :func:`~.figures.save_figure`); None: full colour.
+        frame_ids: The video's frame number of each clip frame (default: 0, 1, ...).
     """
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
     height, width = frames[0].shape[:2]
+    frame_ids = list(range(len(frames))) if frame_ids is None else list(frame_ids)
+    if len(frame_ids) != len(frames):
+        raise ValueError(f'{len(frame_ids)} frame numbers for {len(frames)} frames')
     scale_y, scale_x = height / input_size[0], width / input_size[1]
     num_slices = rows[0]['map'].shape[0]
     slices = np.unique(np.linspace(0, num_slices - 1, min(num_frames, num_slices)).round()
                        ).astype(int)
     aspect = height / width
-    figure = Figure(figsize=(2.2 * len(slices), (2.2 * aspect + 0.35) * len(rows)))
+    figure = Figure(figsize=(2.2 * len(slices) + 0.9, (2.2 * aspect + 0.45) * len(rows)),
+                    layout='constrained')
     axes = figure.subplots(len(rows), len(slices), squeeze=False)
     for row, row_axes in zip(rows, axes):
         values = row['map']
         low, high = float(values.min()), float(values.max())
-        normalised = (values - low) / (high - low) if high > low else np.zeros_like(values)
         grid_h, grid_w = values.shape[1:]
         # token i's cell is centred on input pixel i * stride + 0.5, as the convolutions put it
         start = 0.5 - row['stride'] / 2
         extent = (start * scale_x, (start + grid_w * row['stride']) * scale_x,
                   (start + grid_h * row['stride']) * scale_y, start * scale_y)
         for t, ax in zip(slices, row_axes):
-            frame = frames[min(t * len(frames) // num_slices, len(frames) - 1)]
-            ax.imshow(frame[..., ::-1], extent=(0, width, height, 0))
-            ax.imshow(normalised[t], cmap='inferno', alpha=0.55, extent=extent,
-                      interpolation='nearest', vmin=0, vmax=1)
+            # token slice t covers clip frames [first, last]
+            first = t * len(frames) // num_slices
+            last = max(first, (t + 1) * len(frames) // num_slices - 1)
+            ax.imshow(frames[(first + last) // 2][..., ::-1], extent=(0, width, height, 0))
+            image = ax.imshow(values[t], cmap='inferno', alpha=0.55, extent=extent,
+                              interpolation='nearest', vmin=low,
+                              vmax=high if high > low else low + 1)
             for x1, y1, x2, y2 in row['boxes']:
                 ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False,
                                        edgecolor='cyan', linewidth=1.2))
@@ -139,7 +150,11 @@ def plot_significance(frames: Sequence[np.ndarray], rows: List[dict], input_size
             ax.set_ylim(height, 0)
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.set_title(f'{row["title"]}, t = {t}' if t == slices[0] else f't = {t}',
-                         fontsize=7)
-    figure.tight_layout(pad=0.3)
+            span = (f'frame {frame_ids[first]}' if frame_ids[first] == frame_ids[last]
+                    else f'frames {frame_ids[first]}-{frame_ids[last]}')
+            ax.set_title(span, fontsize=7)
+        row_axes[0].set_ylabel(row['title'], fontsize=7)
+        bar = figure.colorbar(image, ax=list(row_axes), fraction=0.05, pad=0.02)
+        bar.ax.tick_params(labelsize=6)
+        bar.set_label('significance', fontsize=7)
     save_figure(figure, out_file, dpi, colors)

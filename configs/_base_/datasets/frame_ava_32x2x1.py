@@ -1,4 +1,4 @@
-# The seed's detection data settings for frame-level AVA-layout sets (FrameAVADataset): clips of
+# VSGT's detection data settings for frame-level AVA-layout sets (FrameAVADataset): clips of
 # 32 frames at interval 2 around the key frame, batch 2 per GPU. Training rescales the short side
 # to 256..320, crops 224 and flips (boxes follow); testing resizes the short side to 224, keeping
 # the aspect ratio. A dataset base adds its files (ann_file, proposal_file, data_prefix,

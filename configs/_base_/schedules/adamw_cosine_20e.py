@@ -1,4 +1,4 @@
-# The seed's detection schedule: 20 epochs of AdamW (weight decay 0.02) with the backbone at 0.1x
+# VSGT's detection schedule: 20 epochs of AdamW (weight decay 0.02) with the backbone at 0.1x
 # the lr, a linear warm-up over 2.5 epochs, then cosine annealing; mixed precision. A config sets
 # optim_wrapper.optimizer.lr.
 _base_ = '../default_runtime.py'
@@ -31,5 +31,5 @@ param_scheduler = [
 ]
 
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=3))
-# The seed gives the batch per GPU (2); its lr is taken to be for 8 GPUs.
+# The recipe gives the batch per GPU (2); its lr is taken to be for 8 GPUs.
 auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -1,4 +1,4 @@
-# VSGT-S without Person Attention Enhancement on UCF101-24, the seed's recipe (lr 1e-3). It starts
+# VSGT-S without Person Attention Enhancement on UCF101-24, VSGT's recipe (lr 1e-3). It starts
 # from the Kinetics-400 VSGT-S of configs/recognition/vsgt/ (backbone.* loads, cls_head is
 # ignored), copied into checkpoints/; `--cfg-options load_from=None` trains from scratch.
 _base_ = [

@@ -1,5 +1,5 @@
 # Kinetics-400 pretraining of VSGT-S (Recognizer3D + I3DHead, 32x2 clips): the backbone stage of
-# the seed's recipe, between ImageNet and detection. Data, schedule and optimiser are mmaction2's
+# VSGT's recipe, between ImageNet and detection. Data, schedule and optimiser are mmaction2's
 # Video Swin-T recipe (AdamW, backbone at 0.1x the lr, warm-up then cosine, 30 epochs, AMP), read
 # from data/kinetics400/ as there.
 _base_ = 'mmaction::recognition/swin/swin-tiny-p244-w877_in1k-pre_8xb8-amp-32x2x1-30e_kinetics400-rgb.py'  # noqa: E501

@@ -1,4 +1,4 @@
-# The distillation student on THUMOS14 RGB (the design note's KD on features): a GAF of width 256
+# The distillation student on THUMOS14 RGB (knowledge distillation on features): a GAF of width 256
 # (pyramid, heads, frame-level branch, attention hidden 256) trained with its own losses plus
 # 1000 x MSE of its attention to that of the trained, frozen 512-wide GAF of
 # gaf_thumos14-i3d-rgb.py (GKD's --beta=1000) and, in pass A, 0.01 x MSE of its CVAE's

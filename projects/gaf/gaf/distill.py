@@ -1,4 +1,4 @@
-"""The distillation student (the design note's "KD" on features): a narrower GAF that learns the
+"""The distillation student (knowledge distillation on features): a narrower GAF that learns the
 attention of a trained, frozen GAF teacher on the same features."""
 from typing import Dict, List, Optional, Tuple
 

@@ -10,15 +10,17 @@ import argparse
 import json
 import os.path as osp
 
-from vsgt.utils.launch import run_cli
 
-
-def main(argv=None):
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('ann_file', help='annotation JSON (ActivityNet layout)')
     parser.add_argument('out', help='the class-agnostic annotation JSON to write')
     parser.add_argument('--label', default='action', help='the one label (default: action)')
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
     from vsgt.datasets.tal import parse_tal_annotations
     from vsgt.evaluation.functional.formats import atomic_write
     if not osp.isfile(args.ann_file):
@@ -41,4 +43,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

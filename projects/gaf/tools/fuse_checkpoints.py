@@ -8,15 +8,9 @@ checkpoint must fit its stream key for key (else one line names the checkpoint a
 """
 import argparse
 
-import torch
-from mmengine.config import DictAction
-from mmengine.registry import init_default_scope
 
-from vsgt.evaluation.functional.formats import atomic_write
-from vsgt.utils.launch import run_cli
-
-
-def main(argv=None):
+def parse_args(argv=None):
+    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config', help='a two-stream fusion config')
     parser.add_argument('rgb', help='checkpoint of the RGB stream')
@@ -24,11 +18,18 @@ def main(argv=None):
     parser.add_argument('out', help='the joined checkpoint to write')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config entries')
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    import torch
     from mmaction.registry import MODELS
+    from mmengine.registry import init_default_scope
 
     from projects.gaf.gaf import join_stream_checkpoints
     from vsgt.apis.inference import load_model_config
+    from vsgt.evaluation.functional.formats import atomic_write
     cfg = load_model_config(args.config, args.cfg_options)
     if cfg.model.get('type') != 'TwoStreamFusion':
         raise ValueError(f'{args.config}: model type is {cfg.model.get("type")!r}, expected '
@@ -43,4 +44,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

@@ -22,6 +22,7 @@ def test_configs_point_at_the_generated_data_and_share_the_schedule(tmp_path):
         assert cfg.train_cfg.max_iters == 40 and cfg.train_dataloader.batch_size == 2
         assert [(s.begin, s.end) for s in cfg.param_scheduler] == [(0, 4), (4, 40)]
         assert cfg.randomness.seed == 3
+        assert cfg.log_level == 'WARNING'  # one printed line per run, not mmengine's log
         # The recognition preset's frames are read at the size the FLOPs are counted at.
         assert tuple(cfg.frame_size) == SYNTHETIC_PRESETS['recognition']['frame_size']
         assert not any('Resize' in s.type or 'Crop' in s.type

@@ -1,10 +1,6 @@
 """The official ActivityNet v1.3 JSON to our annotation JSON (see README.md here)."""
 import argparse
 
-from vsgt.datasets.tal_converters import (annotation_report, convert_activitynet,
-                                          missing_features, write_tal_annotations)
-from vsgt.utils.launch import run_cli
-
 
 class OneLineErrorParser(argparse.ArgumentParser):
     """Report bad input as one line (no usage) and exit with code 2."""
@@ -37,6 +33,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     parser, args = parse_args(argv)
+    from vsgt.datasets.tal_converters import (annotation_report, convert_activitynet,
+                                              missing_features, write_tal_annotations)
     if args.drop_missing and not args.feature_dir:
         parser.error('--drop-missing needs --feature-dir')
     database, info = convert_activitynet(args.ann_file, subsets=args.subsets,
@@ -64,4 +62,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

@@ -7,9 +7,6 @@ tools/data/hia/README.md). Prints the validation report; with problems and witho
 import argparse
 import os.path as osp
 
-from vsgt.datasets.hia import HIAValidationError, build_hia_gt, format_report
-from vsgt.utils.launch import run_cli
-
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Build the HIA ground-truth pickle (tubes by '
@@ -33,6 +30,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    from vsgt.datasets.hia import HIAValidationError, build_hia_gt, format_report
     ann = osp.join(args.data_root, 'annotations')
     try:
         report = build_hia_gt(
@@ -50,4 +48,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

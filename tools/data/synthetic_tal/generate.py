@@ -1,8 +1,9 @@
 """Generate a synthetic TAL feature set: ``python tools/data/synthetic_tal/generate.py OUT_DIR``."""
 import argparse
 
-from vsgt.datasets.synthetic_tal import TAL_PRESETS, generate_synthetic_tal
-from vsgt.utils.launch import run_cli
+#: The presets of ``vsgt.datasets.synthetic_tal.TAL_PRESETS``, named here so that ``--help``
+#: answers without importing torch (a test checks that they agree).
+PRESETS = ('clutter', 'multiscale')
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -17,7 +18,7 @@ def parse_args(argv=None):
         description='Write a synthetic temporal action localization feature set '
         '(see tools/data/synthetic_tal/README.md)')
     parser.add_argument('out_dir', help='output directory, e.g. data/synthetic_tal')
-    parser.add_argument('--preset', default='multiscale', choices=sorted(TAL_PRESETS),
+    parser.add_argument('--preset', default='multiscale', choices=PRESETS,
                         help="'multiscale' (VSGN: lengths 2..160 steps) or 'clutter' (GAF: "
                         'label-free bursts on channels 16-31)')
     parser.add_argument('--num-videos', type=int, default=None,
@@ -31,6 +32,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     parser, args = parse_args(argv)
+    from vsgt.datasets.synthetic_tal import generate_synthetic_tal
     summary = generate_synthetic_tal(args.out_dir, preset=args.preset,
                                      num_videos=args.num_videos, seed=args.seed,
                                      overwrite=args.overwrite,
@@ -46,4 +48,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

@@ -1,11 +1,6 @@
 """THUMOS14 per-class annotation files to our ActivityNet-layout JSON (see README.md here)."""
 import argparse
 
-from vsgt.datasets.tal_converters import (annotation_report, convert_thumos14, feature_durations,
-                                          missing_features, read_durations, thumos14_videos,
-                                          write_tal_annotations)
-from vsgt.utils.launch import run_cli
-
 
 class OneLineErrorParser(argparse.ArgumentParser):
     """Report bad input as one line (no usage) and exit with code 2."""
@@ -44,6 +39,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     parser, args = parse_args(argv)
+    from vsgt.datasets.tal_converters import (annotation_report, convert_thumos14,
+                                              feature_durations, missing_features,
+                                              read_durations, thumos14_videos,
+                                              write_tal_annotations)
     if args.durations:
         durations = read_durations(args.durations)
     elif args.feature_dir and args.feature_rate:
@@ -70,4 +69,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

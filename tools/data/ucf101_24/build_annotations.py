@@ -6,8 +6,9 @@
 import argparse
 import json
 
-from vsgt.datasets.ucf101_24 import DATASET_INFO, build_annotations
-from vsgt.utils.launch import run_cli
+#: The keys of ``vsgt.datasets.ucf101_24.DATASET_INFO``, named here so that ``--help`` answers
+#: without importing torch (a test checks that they agree).
+DATASETS = ('jhmdb21', 'ucf101_24')
 
 
 def parse_args(argv=None):
@@ -18,7 +19,7 @@ def parse_args(argv=None):
     parser.add_argument('frames_dir', help='root of the frames (every video of the split must '
                         'have its frames)')
     parser.add_argument('out_dir', help='output folder, e.g. data/ucf101_24/annotations')
-    parser.add_argument('--dataset', choices=sorted(DATASET_INFO), default='ucf101_24')
+    parser.add_argument('--dataset', choices=DATASETS, default='ucf101_24')
     parser.add_argument('--split', type=int, default=1, help='1-based split (JHMDB-21: 1..3)')
     parser.add_argument('--filename-tmpl', default='{:05}.jpg',
                         help="frame file names (the config's filename_tmpl)")
@@ -41,6 +42,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    from vsgt.datasets.ucf101_24 import build_annotations
     summary = build_annotations(
         args.gt_file, args.frames_dir, args.out_dir, dataset=args.dataset, split=args.split,
         filename_tmpl=args.filename_tmpl, stride=args.stride,
@@ -52,4 +54,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

@@ -4,8 +4,9 @@ Resumable: videos whose frames are complete are skipped (see tools/data/ucf101_2
 """
 import argparse
 
-from vsgt.datasets.ucf101_24 import DATASET_INFO, extract_frames
-from vsgt.utils.launch import run_cli
+#: The keys of ``vsgt.datasets.ucf101_24.DATASET_INFO``, named here so that ``--help`` answers
+#: without importing torch (a test checks that they agree).
+DATASETS = ('jhmdb21', 'ucf101_24')
 
 
 def parse_args(argv=None):
@@ -14,7 +15,7 @@ def parse_args(argv=None):
     parser.add_argument('gt_file', help='UCF101v2-GT.pkl or JHMDB-GT.pkl')
     parser.add_argument('video_dir', help='root of the videos, e.g. data/ucf101_24/videos')
     parser.add_argument('frames_dir', help='root of the frames, e.g. data/ucf101_24/rawframes')
-    parser.add_argument('--dataset', choices=sorted(DATASET_INFO), default='ucf101_24')
+    parser.add_argument('--dataset', choices=DATASETS, default='ucf101_24')
     parser.add_argument('--filename-tmpl', default='{:05}.jpg',
                         help="frame file names (the config's filename_tmpl)")
     parser.add_argument('--workers', type=int, default=1, help='parallel processes')
@@ -26,6 +27,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    from vsgt.datasets.ucf101_24 import extract_frames
     counts = extract_frames(args.gt_file, args.video_dir, args.frames_dir, dataset=args.dataset,
                             filename_tmpl=args.filename_tmpl, workers=args.workers,
                             overwrite=args.overwrite, progress=not args.no_progress)
@@ -34,4 +36,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

@@ -17,7 +17,7 @@ Stage 4 uses plain global attention. Every attention adds a locally-enhanced pos
 embedding and any clip length and frame size work. Person Attention Enhancement (:mod:`.pae`) can
 steer the significance and gate each stage's output with person boxes.
 
-Choices beyond the design note:
+Choices the description of VSGT leaves open:
 
 * Sorting is stable, so tokens of equal significance keep their flattening order; this is what
   makes the (T, H, W) and (T, W, H) sequences differ where the significance is flat.
@@ -589,7 +589,7 @@ class SGFormer3D(BaseModule):
         arch: ``'tiny'``, ``'small'``, ``'medium'``, ``'base'`` or a dict with ``embed_dims``,
             ``depths`` and ``num_heads`` (four entries each; heads even in stages 1-3).
         in_channels: input channels.
-        stem: ``'faithful'`` (the design's stem), ``'light'`` or ``'light_t4'`` (temporal stride
+        stem: ``'faithful'`` (VSGT's stem), ``'light'`` or ``'light_t4'`` (temporal stride
             4, half the tokens; see :class:`Stem`).
         token_groups: ``'faithful'``, ``'light'`` (see ``TOKEN_GROUPS``) or a dict mapping each
             reduction ratio 8, 4, 2 to ((fraction, group size), ...) from least to most
