@@ -24,6 +24,12 @@ HEAVY = {
     'projects/vsgn/tools/benchmark.py', 'projects/vsgn/tools/plot_timeline.py',
     'tools/analysis/benchmark_backbones.py', 'tools/analysis/benchmark_metrics.py',
     'tools/analysis/benchmark_tal_metric.py',
+    # the shared --device argument and run_cli come from the vsgt package (which imports the
+    # stack), and these tools build their parser with them at import
+    'demo/demo_spatiotemporal_det.py', 'tools/analysis/get_flops.py',
+    'tools/analysis/vis_significance.py', 'projects/vsgn/tools/benchmark_memory.py',
+    'projects/vsgn/tools/convert_hdf5_features.py',
+    'projects/vsgn/tools/convert_official_checkpoint.py',
 }
 # One mmengine import (DictAction) is allowed; torch and the models are not.
 CHEAP_CPU_S = 1.5

@@ -16,8 +16,6 @@ import json
 import os
 import os.path as osp
 
-from vsgt.evaluation.functional.formats import atomic_write
-from vsgt.utils.launch import run_cli
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 
@@ -97,6 +95,7 @@ def to_pixels(boxes, width, height):
 
 def main(argv=None):
     args = parse_args(argv)
+    from vsgt.evaluation.functional.formats import atomic_write
     if not args.out.lower().endswith('.json'):
         raise ValueError(f'--out must be a .json file, got {args.out}')
     boxes = (proposal_boxes(args.boxes, args.video) if args.boxes.lower().endswith('.pkl')
@@ -108,4 +107,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    parse_args()  # --help and bad flags answer before the heavy imports
+    from vsgt.utils.launch import run_cli
     run_cli(main)

@@ -25,7 +25,7 @@ import time
 import torch
 from mmengine.config import Config
 
-from vsgt.utils.launch import run_cli
+from vsgt.utils.launch import add_device_argument, check_device, run_cli
 
 DEFAULT_CONFIG = 'projects/vsgn/configs/vsgn_thumos14-tsn-1280.py'
 
@@ -124,11 +124,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--config', default=DEFAULT_CONFIG)
     parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    add_device_argument(parser)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--variant', choices=('flat_index', 'dense_gather'), help=argparse.SUPPRESS)
     parser.add_argument('--out', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    check_device(args.device)
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config file not found: {args.config}')
     if args.variant:
