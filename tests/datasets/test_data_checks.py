@@ -172,3 +172,14 @@ def test_eval_tal_refuses_ground_truth_the_dataset_refuses(tmp_path, capsys):
                                   ann_file)
     assert code == 1 and len(err.strip().splitlines()) == 1, err
     assert "ann.json: video 'v', annotation 1: segment [6.0, 9.0] is outside" in err
+
+
+def test_generators_remove_the_staging_folders_of_a_killed_run(tmp_path):
+    from vsgt.datasets.synthetic_tal import generate_synthetic_tal
+    stale = tmp_path / '.tal.tmp-killed'
+    (stale / 'features').mkdir(parents=True)
+    other = tmp_path / '.other.tmp-kept'
+    other.mkdir()
+    generate_synthetic_tal(str(tmp_path / 'tal'), num_videos=2, progress=False)
+    assert not stale.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['.other.tmp-kept', 'tal']
