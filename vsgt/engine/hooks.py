@@ -148,6 +148,10 @@ class RandomStatesHook(Hook):
         if not isinstance(loop, EpochBasedTrainLoop) or not getattr(loader, 'num_workers', 0):
             return
         self._epoch_seed = multiprocessing.RawValue('q', -1)
+        # Starting workers draws their base seed from the loader's generator, by default the
+        # global one: a resumed run starts its persistent workers one epoch later than the
+        # uninterrupted run did, so that draw must not come from the global stream.
+        loader.generator = torch.Generator().manual_seed(0)
         loader.worker_init_fn = partial(_epoch_seeded_worker_init,
                                         original=loader.worker_init_fn,
                                         epoch_seed=self._epoch_seed,
