@@ -87,3 +87,16 @@ def test_getattr_in_a_checkpoint_resolves_only_history_buffer_statistics(tmp_pat
     torch.save({'state_dict': {}, 'payload': torch.Tensor.__repr__}, path)
     with pytest.raises(pickle.UnpicklingError, match='only HistoryBuffer statistics'):
         torch.load(path)
+
+
+def test_frames_of_another_size_are_named(tmp_path):
+    import cv2
+    from mmaction.datasets.transforms import RawFrameDecode
+    for index, (height, width) in enumerate([(24, 32), (24, 32), (12, 16)], 1):
+        cv2.imwrite(str(tmp_path / f'img_{index:05d}.jpg'), np.zeros((height, width, 3), np.uint8))
+    results = dict(frame_dir=str(tmp_path), filename_tmpl='img_{:05d}.jpg',
+                   frame_inds=np.array([1, 2]), modality='RGB', offset=0)
+    assert len(RawFrameDecode().transform(dict(results))['imgs']) == 2
+    with pytest.raises(ValueError, match=r'img_00003.jpg is 16x12, the clip\'s first frame 32x24 '
+                       r'\(video .*, frame index 3\)'):
+        RawFrameDecode().transform(dict(results, frame_inds=np.array([1, 2, 3])))

@@ -11,7 +11,8 @@ def test_option_keys_new_arguments_of_the_target_class_are_accepted():
     check_option_keys(cfg, {'model.backbone.with_cp': True, 'train_cfg.max_iters': 3,
                             'train_dataloader.dataset.person_det_score_thr': 0.5,
                             'default_hooks.checkpoint.max_keep_ckpts': 1,
-                            'resume': True, 'custom_imports': {}})
+                            'resume': True, 'custom_imports': {},
+                            'optim_wrapper.paramwise_cfg.norm_decay_mult': 0.})
     # A new type brings its own arguments.
     check_option_keys(cfg, {'train_cfg.type': 'EpochBasedTrainLoop', 'train_cfg.max_epochs': 2})
 

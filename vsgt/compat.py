@@ -307,7 +307,8 @@ def _named_undecodable_frames():
     A corrupt or truncated frame image decodes to None and the transform fails inside OpenCV's
     ``cvtColor`` with an assertion that names no file (no upstream issue found). When decoding
     fails, find the first frame of the clip that does not decode and raise one ``ValueError``
-    naming its file, video and frame index; clips that decode run mmaction's code unchanged.
+    naming its file, video and frame index. Frames of a clip that differ in size (which later
+    fail to stack, naming nothing) are named the same way.
     """
     import cv2
     from mmaction.datasets.transforms.loading import RawFrameDecode
@@ -326,7 +327,7 @@ def _named_undecodable_frames():
 
     def transform(self, results):
         try:
-            return original(self, results)
+            decoded = original(self, results)
         except (cv2.error, AttributeError, TypeError, ValueError, OSError):
             for frame, path in frame_files(results):
                 data = np.fromfile(path, np.uint8) if osp.isfile(path) else None
@@ -336,6 +337,15 @@ def _named_undecodable_frames():
                     raise ValueError(f'frame file {path} {state} (video {results["frame_dir"]}, '
                                      f'frame index {frame})') from None
             raise
+        images = decoded.get('imgs') or []
+        sizes = [image.shape[:2] for image in images]
+        if any(size != sizes[0] for size in sizes):
+            (frame, path), size = next((item, size) for item, size in
+                                       zip(frame_files(results), sizes) if size != sizes[0])
+            raise ValueError(f'frame file {path} is {size[1]}x{size[0]}, the clip\'s first frame '
+                             f'{sizes[0][1]}x{sizes[0][0]} (video {results["frame_dir"]}, frame '
+                             f'index {frame})')
+        return decoded
 
     transform._vsgt_patched = True
     RawFrameDecode.transform = transform

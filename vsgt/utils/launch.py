@@ -135,7 +135,9 @@ def _check_new_key(key, path, node, name, scope, type_name):
     # mmengine's classes (hooks, loops) are found without the scope of the dict that names them.
     scoped = f'{scope}.{type_name}' if scope and '.' not in type_name else type_name
     cls = registry.get(scoped) or registry.get(type_name)
-    if inspect.isclass(cls) and name not in _accepted_arguments(cls):
+    # The optimizer wrapper constructor, not the wrapper, reads these two.
+    extra = {'constructor', 'paramwise_cfg'} if path == ('optim_wrapper', ) else set()
+    if inspect.isclass(cls) and name not in _accepted_arguments(cls) | extra:
         raise KeyError(f'{where}: {cls.__name__} takes no argument "{name}"')
 
 
