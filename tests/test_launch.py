@@ -1,4 +1,7 @@
 """vsgt.utils.launch: config options and clean failures of the tools."""
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
 from mmengine.config import Config
 
@@ -96,15 +99,18 @@ def test_resume_from_a_copied_work_dir(tmp_path, capsys):
 
 
 def test_num_classes_smaller_than_the_data_needs(tmp_path):
-    from types import SimpleNamespace
-
-    import numpy as np
+    from mmengine.dataset import BaseDataset
 
     from vsgt.utils.launch import check_num_classes
-    data = SimpleNamespace(data_list=[dict(gt_labels=np.array([0, 1])),
-                                      dict(gt_labels=np.array([3]))],
-                           metainfo=dict(classes=('a', 'b', 'c', 'd')), ann_file='ann.json')
+
+    class Labelled(BaseDataset):
+        METAINFO = dict(classes=('a', 'b', 'c', 'd'))
+
+        def load_data_list(self):
+            return [dict(gt_labels=np.array([0, 1])), dict(gt_labels=np.array([3]))]
+
+    data = Labelled(ann_file='ann.json', lazy_init=False)
     check_num_classes(SimpleNamespace(num_classes=4), data)
-    with pytest.raises(ValueError, match=r"model.num_classes=3, but ann.json has the label index "
-                       r"3 \('d'\); the data has 4 classes"):
+    with pytest.raises(ValueError, match=r"model.num_classes=3, but .*ann.json has the label "
+                       r"index 3 \('d'\); the data has 4 classes"):
         check_num_classes(SimpleNamespace(num_classes=3), data)

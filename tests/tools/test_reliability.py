@@ -143,3 +143,15 @@ def test_a_dump_names_its_checkpoint(capsys, tools, project, trained):
     assert code == 0, err[-3000:]
     record = json.loads((project / 'results.pkl.meta.json').read_text())
     assert record['checkpoint'] == str(checkpoint)
+
+
+def test_num_classes_smaller_than_the_data_needs(capsys, tools, project):
+    from vsgt.datasets.synthetic_tal import generate_synthetic_tal
+    from vsgt.testing import SINGLE_PROCESS
+    generate_synthetic_tal(str(project / 'data' / 'synthetic_tal'), num_videos=4, progress=False)
+    config = os.path.join(ROOT, 'projects', 'vsgn', 'configs', 'vsgn_synthetic.py')
+    code, out, err = run_in_process(capsys, tools[0], config, '--work-dir', project / 'work',
+                                    '--cfg-options', 'model.num_classes=1', *SINGLE_PROCESS)
+    assert_one_line_error(Result(code, out, err), 'model.num_classes=1', 'annotations.json',
+                          'the data has 4 classes')
+    assert not (project / 'work').exists()

@@ -12,6 +12,7 @@ import shutil
 import sys
 from contextlib import contextmanager
 
+import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.config.utils import ConfigParsingError
@@ -185,12 +186,17 @@ def check_num_classes(model, dataset):
     ``gt_labels`` (the temporal localizers); otherwise the loss fails with an ``IndexError``
     that names neither.
     """
+    from mmengine.dataset import BaseDataset
     num_classes = getattr(getattr(model, 'module', model), 'num_classes', None)
-    data_list = getattr(dataset, 'data_list', None)
-    if not isinstance(num_classes, int) or not data_list or 'gt_labels' not in data_list[0]:
+    if not isinstance(num_classes, int) or not isinstance(dataset, BaseDataset):
         return
-    largest = max((int(max(info['gt_labels'])) for info in data_list
-                   if len(info['gt_labels'])), default=-1)
+    # The stored samples (BaseDataset's own accessor: a subclass may draw random ones).
+    count = len(dataset.data_address) if dataset.serialize_data else len(dataset.data_list)
+    labels = [BaseDataset.get_data_info(dataset, index).get('gt_labels')
+              for index in range(count)]
+    if not labels or any(label is None or np.ndim(label) != 1 for label in labels):
+        return
+    largest = max((int(np.max(label)) for label in labels if len(label)), default=-1)
     if largest >= num_classes:
         classes = list(dataset.metainfo.get('classes') or [])
         name = f' ({classes[largest]!r})' if largest < len(classes) else ''
