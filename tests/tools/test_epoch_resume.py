@@ -10,7 +10,7 @@ from conftest import ROOT, run_tool
 from test_exact_resume import HOOKS_ON_PATH, losses
 
 CONFIG = osp.join(ROOT, 'configs', 'synthetic', 'vsgt-tiny_synthetic.py')
-EPOCHS = 3
+EPOCHS = 2
 OPTIONS = ['default_hooks.logger.interval=1', 'log_processor.window_size=1',
            'log_processor.num_digits=12']
 
@@ -23,7 +23,7 @@ def epoch_config(tmp_path, hooks=''):
         f"_base_ = [{CONFIG!r}]\n"
         "custom_imports = dict(imports=['vsgt', 'kill_hook'], allow_failed_imports=False)\n"
         f"custom_hooks = [{hooks}]\n"
-        "train_dataloader = dict(batch_size=2, num_workers=2, persistent_workers=True,\n"
+        "train_dataloader = dict(batch_size=4, num_workers=2, persistent_workers=True,\n"
         "                        sampler=dict(_delete_=True, type='DefaultSampler',\n"
         "                                     shuffle=True))\n"
         f"train_cfg = dict(_delete_=True, type='EpochBasedTrainLoop', max_epochs={EPOCHS})\n"
