@@ -117,3 +117,16 @@ def test_exactly_the_pkg_resources_and_file_client_notices_are_quiet(capsys):
         FileClient('disk')
         file_client.print_log('kept', logger='current', level=logging.WARNING)
     assert messages == ['kept']
+
+
+def test_frames_of_another_size_are_named(tmp_path):
+    import cv2
+    from mmaction.datasets.transforms import RawFrameDecode
+    for index, (height, width) in enumerate([(24, 32), (24, 32), (12, 16)], 1):
+        cv2.imwrite(str(tmp_path / f'img_{index:05d}.jpg'), np.zeros((height, width, 3), np.uint8))
+    results = dict(frame_dir=str(tmp_path), filename_tmpl='img_{:05d}.jpg',
+                   frame_inds=np.array([1, 2]), modality='RGB', offset=0)
+    assert len(RawFrameDecode().transform(dict(results))['imgs']) == 2
+    with pytest.raises(ValueError, match=r'img_00003.jpg is 16x12, the clip\'s first frame 32x24 '
+                       r'\(video .*, frame index 3\)'):
+        RawFrameDecode().transform(dict(results, frame_inds=np.array([1, 2, 3])))

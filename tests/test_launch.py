@@ -1,4 +1,7 @@
 """vsgt.utils.launch: config options and clean failures of the tools."""
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
 from mmengine.config import Config
 
@@ -10,7 +13,11 @@ def test_option_keys_new_arguments_of_the_target_class_are_accepted():
     cfg = Config.fromfile(SYNTHETIC_CONFIG)
     check_option_keys(cfg, {'model.backbone.with_cp': True, 'train_cfg.max_iters': 3,
                             'train_dataloader.dataset.person_det_score_thr': 0.5,
-                            'new_top_level_key': 1})
+                            'default_hooks.checkpoint.max_keep_ckpts': 1,
+                            'resume': True, 'custom_imports': {},
+                            'optim_wrapper.paramwise_cfg.norm_decay_mult': 0.})
+    # A new type brings its own arguments.
+    check_option_keys(cfg, {'train_cfg.type': 'EpochBasedTrainLoop', 'train_cfg.max_epochs': 2})
 
 
 @pytest.mark.parametrize('key, owner', [
@@ -18,6 +25,8 @@ def test_option_keys_new_arguments_of_the_target_class_are_accepted():
     ('model.roi_head.bbox_head.dropout', 'BBoxHeadAVA'),
     ('train_cfg.max_iter', 'IterBasedTrainLoop'),
     ('val_dataloader.dataset.ann_fle', 'FrameAVADataset'),
+    ('default_hooks.checkpoint.filename_tmp', 'CheckpointHook'),
+    ('optim_wrapper.optimizer.l_r', 'AdamW'),
 ])
 def test_option_keys_unknown_arguments_are_refused_by_name(key, owner):
     cfg = Config.fromfile(SYNTHETIC_CONFIG)
@@ -51,3 +60,57 @@ def test_option_keys_into_a_list_need_an_index():
     with pytest.raises(KeyError, match='test_evaluator is a list of 2 items'):
         check_option_keys(cfg, {'test_evaluator.ann_file': 'x.csv'})
     check_option_keys(cfg, {'test_evaluator.0.ann_file': 'x.csv'})
+
+
+def test_option_keys_a_new_top_level_key_or_test_cfg_key_is_refused():
+    cfg = Config.fromfile(SYNTHETIC_CONFIG)
+    with pytest.raises(KeyError, match='trian_cfg.max_iters: the config has no key "trian_cfg"'):
+        check_option_keys(cfg, {'trian_cfg.max_iters': 3})
+    cfg.model.test_cfg = dict(score_thr=0.1, nms_iou_thr=0.4)
+    check_option_keys(cfg, {'model.test_cfg.score_thr': 0.2})
+    with pytest.raises(KeyError, match='model.test_cfg.nms_thr: model.test_cfg has the keys '
+                       'nms_iou_thr, score_thr; "nms_thr" is not one'):
+        check_option_keys(cfg, {'model.test_cfg.nms_thr': 0.5})
+
+
+def test_a_run_that_logged_training_is_kept(tmp_path):
+    from vsgt.utils.launch import trained_or_saved
+    with pytest.raises(RuntimeError):
+        with clean_failure(str(tmp_path), keep_if=trained_or_saved):
+            (tmp_path / 'run').mkdir()
+            (tmp_path / 'run' / 'run.log').write_text('Iter(train) [1/4]  loss: 0.5\n')
+            raise RuntimeError('boom')
+    assert (tmp_path / 'run' / 'run.log').is_file()
+
+
+def test_resume_from_a_copied_work_dir(tmp_path, capsys):
+    from vsgt.utils.launch import checkpoint_to_resume
+    original, copy = tmp_path / 'original', tmp_path / 'copy'
+    copy.mkdir()
+    (copy / 'last_checkpoint').write_text(str(original / 'epoch_3.pth'))
+    with pytest.raises(FileNotFoundError, match='outside the work dir .*no epoch_3.pth'):
+        checkpoint_to_resume(str(copy))
+    (copy / 'epoch_3.pth').write_bytes(b'')
+    assert checkpoint_to_resume(str(copy)) == str(copy / 'epoch_3.pth')
+    assert 'outside the work dir: resuming from' in capsys.readouterr().err
+    (copy / 'last_checkpoint').write_text(str(copy / 'epoch_3.pth'))
+    assert checkpoint_to_resume(str(copy)) == str(copy / 'epoch_3.pth')
+    assert checkpoint_to_resume(str(tmp_path)) is None
+
+
+def test_num_classes_smaller_than_the_data_needs(tmp_path):
+    from mmengine.dataset import BaseDataset
+
+    from vsgt.utils.launch import check_num_classes
+
+    class Labelled(BaseDataset):
+        METAINFO = dict(classes=('a', 'b', 'c', 'd'))
+
+        def load_data_list(self):
+            return [dict(gt_labels=np.array([0, 1])), dict(gt_labels=np.array([3]))]
+
+    data = Labelled(ann_file='ann.json', lazy_init=False)
+    check_num_classes(SimpleNamespace(num_classes=4), data)
+    with pytest.raises(ValueError, match=r"model.num_classes=3, but .*ann.json has the label "
+                       r"index 3 \('d'\); the data has 4 classes"):
+        check_num_classes(SimpleNamespace(num_classes=3), data)

@@ -25,7 +25,8 @@ def main(argv=None):
     weights = read_state_dict(args.checkpoint)
     cfg.load_from = args.checkpoint
     if args.dump is not None:
-        dump_metric = dict(type='mmaction.DumpNumpyResults', out_file_path=args.dump)
+        dump_metric = dict(type='mmaction.DumpNumpyResults', out_file_path=args.dump,
+                           checkpoint=args.checkpoint)
         evaluator = cfg.test_evaluator
         cfg.test_evaluator = ([*evaluator, dump_metric] if isinstance(evaluator, (list, tuple))
                               else [evaluator, dump_metric])

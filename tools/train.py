@@ -28,7 +28,7 @@ def parse_args(argv=None):
 def build_config(args):
     import torch
 
-    from vsgt.utils.launch import load_config
+    from vsgt.utils.launch import checkpoint_to_resume, load_config
     from vsgt.utils.pretrained import check_pretrained_files
     cfg = load_config(args)
     if args.amp:
@@ -38,7 +38,7 @@ def build_config(args):
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        cfg.resume, cfg.load_from = True, checkpoint_to_resume(cfg.work_dir)
     elif args.resume is not None:
         if not osp.isfile(args.resume):
             raise FileNotFoundError(f'--resume checkpoint not found: {args.resume}')
@@ -64,10 +64,14 @@ def main(argv=None):
     args = parse_args(argv)
 
     from vsgt.engine import VSGTRunner
-    from vsgt.utils.launch import clean_failure, saved_a_checkpoint
+    from vsgt.utils.checkpoint import check_load_from
+    from vsgt.utils.launch import check_num_classes, clean_failure, trained_or_saved
     cfg = build_config(args)
-    with clean_failure(cfg.work_dir, keep_if=saved_a_checkpoint):
+    with clean_failure(cfg.work_dir, keep_if=trained_or_saved):
         runner = VSGTRunner.from_cfg(cfg)
+        if cfg.get('load_from'):
+            check_load_from(runner.model, cfg.load_from)
+        check_num_classes(runner.model, runner.train_loop.dataloader.dataset)
         runner.train()
 
 

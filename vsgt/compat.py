@@ -120,6 +120,52 @@ def _allow_mmengine_checkpoints():
     torch.serialization.add_safe_globals(checkpoint_safe_globals())
 
 
+def _load_from_local(filename, map_location=None):
+    from vsgt.utils.checkpoint import load_checkpoint_file
+    return load_checkpoint_file(osp.expanduser(str(filename)), map_location)
+
+
+def _load_state_dict_from_url(url, model_dir=None, map_location=None, progress=True,
+                              check_hash=False, file_name=None, weights_only=True):
+    """``torch.hub.load_state_dict_from_url`` (same cache, same download) that always reads the
+    file with :func:`vsgt.utils.checkpoint.load_checkpoint_file`."""
+    from urllib.parse import urlparse
+
+    from vsgt.utils.checkpoint import load_checkpoint_file
+    model_dir = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
+    os.makedirs(model_dir, exist_ok=True)
+    cached_file = osp.join(model_dir, file_name or osp.basename(urlparse(url).path))
+    if not osp.exists(cached_file):
+        match = torch.hub.HASH_REGEX.search(osp.basename(cached_file)) if check_hash else None
+        sys.stdout.write(f'Downloading: "{url}" to {cached_file}\n')
+        torch.hub.download_url_to_file(url, cached_file, match and match.group(1),
+                                       progress=progress)
+    return load_checkpoint_file(cached_file, map_location, source=url)
+
+
+def _weights_only_everywhere():
+    """Checkpoints by URL are unpickled with ``weights_only=False``.
+
+    ``torch.hub.load_state_dict_from_url`` defaults to ``weights_only=False``, and mmengine
+    0.10.7's ``load_from_http`` (``load_from``, ``init_cfg=dict(type='Pretrained')``,
+    ``torchvision://`` and ``open-mmlab://`` names, mmaction's ``pretrained=`` URLs) calls it
+    without the argument (mmengine#1655), so a file in the hub cache or at the URL runs code when
+    loaded. Local files go through mmengine's ``load_from_local``, which names no file when
+    loading fails. Route both, and every module that imported torch's function, through
+    :func:`vsgt.utils.checkpoint.load_checkpoint_file`: weights-only with the allow-list of
+    :func:`checkpoint_safe_globals`, and one line naming the file when it cannot be read.
+    """
+    from mmengine.runner.checkpoint import CheckpointLoader
+    CheckpointLoader.register_scheme(prefixes='', loader=_load_from_local, force=True)
+    original = torch.hub.load_state_dict_from_url
+    if original is _load_state_dict_from_url:
+        return
+    for module in list(sys.modules.values()):
+        for name, value in list(getattr(module, '__dict__', {}).items()):
+            if value is original:
+                setattr(module, name, _load_state_dict_from_url)
+
+
 def _cpu_distributed_init():
     """mmengine 0.10.7's ``_init_dist_pytorch`` calls ``torch.cuda.set_device`` unconditionally.
 
@@ -178,7 +224,10 @@ def _atomic_checkpoints():
     when that name existed (a re-saved iteration, a ``best`` checkpoint) the good file is lost
     (mmengine/runner/checkpoint.py ``save_checkpoint``; not reported upstream). Write local
     checkpoints to a temporary file beside the target and rename it into place, so a file of
-    that name is always a complete checkpoint; other backends are unchanged.
+    that name is always a complete checkpoint; other backends are unchanged. A write that fails
+    (a full disk, no permission) raises one :class:`~vsgt.utils.checkpoint.CheckpointSaveError`
+    naming the file and the cause; after a complete write, temporary files that a killed
+    earlier save left in that folder are removed.
     """
     from mmengine.runner import checkpoint, runner
     original = checkpoint.save_checkpoint
@@ -189,16 +238,68 @@ def _atomic_checkpoints():
         if '://' in str(filename) or file_client_args or backend_args:
             return original(state, filename, file_client_args, backend_args)
         from vsgt.evaluation.functional.formats import atomic_write
+        from vsgt.utils.checkpoint import CheckpointSaveError, remove_stale_temporaries
 
         def write(file):
             torch.save(state, file)
             file.flush()
             os.fsync(file.fileno())
 
-        atomic_write(str(filename), write)
+        try:
+            atomic_write(str(filename), write)
+        except OSError as error:
+            cause = error.strerror or str(error) or type(error).__name__
+            raise CheckpointSaveError(error.errno, f'cannot save checkpoint {filename}: '
+                                      f'{cause}; the earlier checkpoints are kept') from None
+        remove_stale_temporaries(osp.dirname(osp.abspath(str(filename))))
 
     save_checkpoint._vsgt_patched = True
     checkpoint.save_checkpoint = runner.save_checkpoint = save_checkpoint
+
+
+class _DeferredRemoval:
+    """A file backend whose ``remove``/``rmtree`` are recorded instead of done."""
+
+    def __init__(self, backend):
+        self._backend, self.removals = backend, []
+
+    def __getattr__(self, name):
+        return getattr(self._backend, name)
+
+    def remove(self, path):
+        self.removals.append((self._backend.remove, path))
+
+    def rmtree(self, path):
+        self.removals.append((self._backend.rmtree, path))
+
+
+def _remove_old_checkpoints_after_saving():
+    """mmengine 0.10.7's ``CheckpointHook`` removes the oldest checkpoint *before* saving.
+
+    With ``max_keep_ckpts=1`` a process killed during the save, or a save that fails (a full
+    disk), leaves no checkpoint at all (mmengine/hooks/checkpoint_hook.py
+    ``_save_checkpoint_with_step``; not reported upstream). Let the hook choose what to remove
+    as before, but remove it only once the new checkpoint and ``last_checkpoint`` are written.
+    """
+    from mmengine.hooks import CheckpointHook
+    original = CheckpointHook._save_checkpoint_with_step
+    if getattr(original, '_vsgt_patched', False):
+        return
+
+    def _save_checkpoint_with_step(self, runner, step, meta):
+        backend = self.file_backend
+        deferred = _DeferredRemoval(backend)
+        self.file_backend = deferred
+        try:
+            original(self, runner, step, meta)
+        finally:
+            self.file_backend = backend
+        for remove, path in deferred.removals:
+            if path != self.last_ckpt:
+                remove(path)
+
+    _save_checkpoint_with_step._vsgt_patched = True
+    CheckpointHook._save_checkpoint_with_step = _save_checkpoint_with_step
 
 
 def _named_undecodable_frames():
@@ -207,7 +308,8 @@ def _named_undecodable_frames():
     A corrupt or truncated frame image decodes to None and the transform fails inside OpenCV's
     ``cvtColor`` with an assertion that names no file (no upstream issue found). When decoding
     fails, find the first frame of the clip that does not decode and raise one ``ValueError``
-    naming its file, video and frame index; clips that decode run mmaction's code unchanged.
+    naming its file, video and frame index. Frames of a clip that differ in size (which later
+    fail to stack, naming nothing) are named the same way.
     """
     import cv2
     from mmaction.datasets.transforms.loading import RawFrameDecode
@@ -226,7 +328,7 @@ def _named_undecodable_frames():
 
     def transform(self, results):
         try:
-            return original(self, results)
+            decoded = original(self, results)
         except (cv2.error, AttributeError, TypeError, ValueError, OSError):
             for frame, path in frame_files(results):
                 data = np.fromfile(path, np.uint8) if osp.isfile(path) else None
@@ -236,6 +338,15 @@ def _named_undecodable_frames():
                     raise ValueError(f'frame file {path} {state} (video {results["frame_dir"]}, '
                                      f'frame index {frame})') from None
             raise
+        images = decoded.get('imgs') or []
+        sizes = [image.shape[:2] for image in images]
+        if any(size != sizes[0] for size in sizes):
+            (frame, path), size = next((item, size) for item, size in
+                                       zip(frame_files(results), sizes) if size != sizes[0])
+            raise ValueError(f'frame file {path} is {size[1]}x{size[0]}, the clip\'s first frame '
+                             f'{sizes[0][1]}x{sizes[0][0]} (video {results["frame_dir"]}, frame '
+                             f'index {frame})')
+        return decoded
 
     transform._vsgt_patched = True
     RawFrameDecode.transform = transform
@@ -303,8 +414,10 @@ def apply():
     _skip_multimodal_models()
     _ava_ap_without_np_nan()
     _allow_mmengine_checkpoints()
+    _weights_only_everywhere()
     _cpu_distributed_init()
     _cpu_slurm_init()
     _atomic_checkpoints()
+    _remove_old_checkpoints_after_saving()
     _named_undecodable_frames()
     _applied = True

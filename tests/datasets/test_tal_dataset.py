@@ -297,8 +297,8 @@ def test_feature_file_problems(tmp_path):
         _make(tmp_path / 'dim', database, dict(v=_ramp(8), w=_ramp(8)), feature_dim=3)
     with pytest.raises(ValueError, match=r'features/w.npy: features are 3-d, but .*v.npy has 2'):
         _make(tmp_path / 'mixed', database, dict(v=_ramp(8), w=_ramp(8, 3)))
-    with pytest.raises(ValueError, match=r'features/w.npy: expected a numeric \(num_steps, C\) '
-                       'array'):
+    with pytest.raises(ValueError, match=r'features/w.npy: expected a real-valued '
+                       r'\(num_steps, C\) array'):
         _make(tmp_path / 'ndim', database, dict(v=_ramp(8), w=np.zeros(8, np.float32)))
     broken = tmp_path / 'broken'
     _write(broken, database, dict(v=_ramp(8)))

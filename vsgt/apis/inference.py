@@ -66,11 +66,11 @@ def read_label_names(path: str) -> Dict[int, str]:
     line (ids from 1)."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'label map not found: {path}')
-    with open(path) as file:
-        if path.endswith('.pbtxt'):
-            from mmaction.evaluation import read_labelmap
-            names = {item['id']: item['name'] for item in read_labelmap(file)[0]}
-        else:
+    if path.endswith('.pbtxt'):
+        from vsgt.datasets.frame_ava import read_label_map
+        names = read_label_map(path)
+    else:
+        with open(path) as file:
             names = {i: line.strip() for i, line in enumerate(
                 (line for line in file if line.strip()), 1)}
     if not names:

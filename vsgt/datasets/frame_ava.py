@@ -18,20 +18,32 @@ from vsgt.utils.safe_pickle import safe_load
 _CSV_FIELDS = 'video_id,timestamp,x1,y1,x2,y2,action_id,person_id'
 
 
-def read_label_ids(label_file: str) -> Set[int]:
-    """Action ids of an AVA ``.pbtxt`` label map; one-line error if unusable."""
+def read_label_map(label_file: str) -> Dict[int, str]:
+    """Action id -> name of an AVA ``.pbtxt`` label map; one-line error if it is unusable or
+    gives an id twice."""
     if not osp.isfile(label_file):
         raise FileNotFoundError(f'label map {label_file} not found')
     try:
         with open(label_file) as file:
-            _, class_ids = read_labelmap(file)
+            items, _ = read_labelmap(file)
     except (ValueError, IndexError) as error:
         raise ValueError(
             f'{label_file}: malformed label map ({error})') from None
-    if not class_ids:
+    if not items:
         raise ValueError(f'{label_file}: no "item {{ name: ... id: ... }}" '
                          'entries in the label map')
-    return class_ids
+    names = {}
+    for item in items:
+        if item['id'] in names:
+            raise ValueError(f'{label_file}: id {item["id"]} is given twice ('
+                             f'{names[item["id"]]!r} and {item["name"]!r})')
+        names[item['id']] = item['name']
+    return names
+
+
+def read_label_ids(label_file: str) -> Set[int]:
+    """Action ids of an AVA ``.pbtxt`` label map (:func:`read_label_map`)."""
+    return set(read_label_map(label_file))
 
 
 def load_proposals(proposal_file: str) -> Dict[str, np.ndarray]:

@@ -21,9 +21,9 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 
-from mmaction.evaluation import read_labelmap
 from vsgt.evaluation.functional.formats import atomic_write, dump_pickle
 from vsgt.evaluation.functional.ground_truth import check_act_annotations
+from .frame_ava import read_label_map
 
 PROBLEMS = {
     'unknown_labels': 'rows whose action id is not in the label map',
@@ -44,14 +44,10 @@ class HIAValidationError(ValueError):
 
 def read_label_names(label_file: str) -> List[str]:
     """Class names of a label map whose ids are exactly ``1..N``, in id order."""
-    if not osp.isfile(label_file):
-        raise FileNotFoundError(f'label map {label_file} not found')
-    with open(label_file) as file:
-        items, _ = read_labelmap(file)
-    ids = [item['id'] for item in items]
-    if sorted(ids) != list(range(1, len(ids) + 1)):
-        raise ValueError(f'{label_file}: the ids must be 1..N, each once; got {sorted(ids)}')
-    return [item['name'] for item in sorted(items, key=lambda item: item['id'])]
+    names = read_label_map(label_file)
+    if sorted(names) != list(range(1, len(names) + 1)):
+        raise ValueError(f'{label_file}: the ids must be 1..N, each once; got {sorted(names)}')
+    return [names[index] for index in sorted(names)]
 
 
 def _read_rows(csv_file: str) -> List[tuple]:

@@ -23,6 +23,7 @@ Boxes use pixel-edge coordinates: an actor drawn on columns ``x1..x2-1`` and
 rows ``y1..y2-1`` has the box ``(x1, y1, x2, y2)``; CSV and proposal boxes are
 those divided by the frame width/height.
 """
+import glob
 import math
 import pickle
 import shutil
@@ -447,6 +448,12 @@ def _prepare_out_dir(out_dir: Path, overwrite: bool) -> None:
         raise FileExistsError(f'{out_dir} exists and is not empty; pass '
                               'overwrite=True (--overwrite) to replace it')
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Staging folders of an earlier generation of out_dir that was killed (a previous copy,
+    # ``.old-``, only once out_dir is back in place).
+    for kind in ('tmp', 'old') if out_dir.is_dir() else ('tmp', ):
+        for stale in out_dir.parent.glob(f'.{glob.escape(out_dir.name)}.{kind}-*'):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
 
 
 def _move_into_place(staging_dir: Path, out_dir: Path) -> None:

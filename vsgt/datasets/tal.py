@@ -13,7 +13,6 @@ The annotation file is in the official ActivityNet layout::
         "subset": "training" | "validation" | "testing", "duration": seconds,
         "annotations": [{"segment": [start, end], "label": name}, ...]}}}
 """
-import json
 import math
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
@@ -25,10 +24,13 @@ from mmengine.logging import MMLogger
 from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS
 from mmaction.utils import ConfigType
+from vsgt.utils.jsonfile import load_json
 
 #: Seconds an annotation may reach past the video's duration (float rounding of the files).
 DURATION_TOLERANCE = 1e-3
 FEATURE_EXTENSIONS = ('.npy', '.csv')
+#: The subsets of the ActivityNet layout; a video of any other subset is reported.
+KNOWN_SUBSETS = ('training', 'validation', 'testing')
 RESIZE_MODES = (None, 'down_only', 'always')
 KEEP_WINDOW_MODES = ('whole_action', 'any')
 _EPS = 1e-3  # steps: a float rounding margin at window edges
@@ -85,14 +87,16 @@ def read_feature_shape(path: str) -> Tuple[int, int]:
         array = np.load(path, mmap_mode='r', allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
         raise ValueError(f'{path}: not a readable .npy array ({error})') from None
-    if array.ndim != 2 or not np.issubdtype(array.dtype, np.number):
-        raise ValueError(f'{path}: expected a numeric (num_steps, C) array, got '
+    real = np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)
+    if array.ndim != 2 or not real:
+        raise ValueError(f'{path}: expected a real-valued (num_steps, C) array, got '
                          f'{array.dtype} {array.shape}')
     return array.shape
 
 
 def read_feature_rows(path: str, start: int, stop: int) -> np.ndarray:
-    """Rows ``start:stop`` of a feature file as float32 ``(n, C)`` (npy via mmap)."""
+    """Rows ``start:stop`` of a feature file as float32 ``(n, C)`` (npy via mmap); a value that
+    is not finite in float32 raises one line naming the file and the step."""
     if path.endswith('.csv'):
         try:
             feature = np.loadtxt(path, dtype=np.float32, delimiter=',', skiprows=1, ndmin=2)
@@ -100,7 +104,14 @@ def read_feature_rows(path: str, start: int, stop: int) -> np.ndarray:
             raise ValueError(f'{path}: malformed feature csv ({error})') from None
     else:
         feature = np.load(path, mmap_mode='r', allow_pickle=False)
-    return np.array(feature[start:stop], dtype=np.float32)
+    with np.errstate(over='ignore'):  # values beyond float32 become inf, refused below
+        rows = np.array(feature[start:stop], dtype=np.float32)
+    finite = np.isfinite(rows)
+    if not finite.all():
+        row, column = np.argwhere(~finite)[0]
+        raise ValueError(f'{path}: feature step {start + row} holds {rows[row, column]} (column '
+                         f'{column}); features must be finite')
+    return rows
 
 
 def resample_steps(feature: np.ndarray, scale: float, num_out: int) -> np.ndarray:
@@ -129,14 +140,7 @@ def load_tal_annotations(ann_file: str) -> Dict[str, dict]:
         dict: video -> ``dict(subset, duration, annotations=[(start, end, label), ...]
         [, fps])``. Bad input raises a one-line error naming the file, video and annotation.
     """
-    if not osp.isfile(ann_file):
-        raise FileNotFoundError(f'annotation file {ann_file} not found')
-    try:
-        with open(ann_file) as file:
-            content = json.load(file)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f'{ann_file}: not valid JSON ({error})') from None
-    return parse_tal_annotations(content, ann_file)
+    return parse_tal_annotations(load_json(ann_file, 'annotation file'), ann_file)
 
 
 def parse_tal_annotations(content: object, ann_file: str) -> Dict[str, dict]:
@@ -170,7 +174,11 @@ def parse_tal_annotations(content: object, ann_file: str) -> Dict[str, dict]:
                                                  f'{where}, annotation {index}'))
         info = dict(subset=entry['subset'], duration=float(duration), annotations=annotations)
         if 'fps' in entry:
-            info['fps'] = float(entry['fps'])
+            fps = entry['fps']
+            if isinstance(fps, bool) or not isinstance(fps, (int, float)) or \
+                    not math.isfinite(fps) or fps <= 0:
+                raise ValueError(f'{where}: fps must be a positive number, got {_describe(fps)}')
+            info['fps'] = float(fps)
         videos[str(video)] = info
     return videos
 
@@ -324,6 +332,14 @@ class TALFeatureDataset(BaseActionDataset):
         self._metainfo['classes'] = self.classes
         class_index = {name: index for index, name in enumerate(self.classes)}
         selected = {name: info for name, info in videos.items() if info['subset'] in self.subsets}
+        unknown = [(name, info['subset']) for name, info in videos.items()
+                   if info['subset'] not in KNOWN_SUBSETS + tuple(self.subsets)]
+        if unknown:
+            seen = sorted({info['subset'] for info in videos.values()})
+            MMLogger.get_current_instance().warning(
+                f'{self.ann_file}: {len(unknown)} videos have a subset that is none of '
+                f'{sorted(set(KNOWN_SUBSETS + tuple(self.subsets)))} and are left out, e.g. '
+                f'video {unknown[0][0]!r} (subset {unknown[0][1]!r}); subsets seen: {seen}')
         if not selected:
             found = sorted({info['subset'] for info in videos.values()})
             raise ValueError(f'{self.ann_file}: no video of subset {self.subsets} (subsets in '
@@ -345,8 +361,10 @@ class TALFeatureDataset(BaseActionDataset):
                 raise FileNotFoundError(f'{where}: feature file {path} not found')
             num_steps, width = read_feature_shape(path)
             if self.feature_dim is not None and width != self.feature_dim:
+                hint = ' (transposed? expected (num_steps, C))' \
+                    if num_steps == self.feature_dim else ''
                 raise ValueError(f'{path}: features are {width}-d, feature_dim='
-                                 f'{self.feature_dim}')
+                                 f'{self.feature_dim}{hint}')
             if width_source is None:
                 width_source = (path, width)
             elif width != width_source[1]:

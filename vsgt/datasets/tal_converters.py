@@ -22,6 +22,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from vsgt.evaluation.functional.formats import atomic_write
+from vsgt.utils.jsonfile import load_json
 from .tal import parse_tal_annotations, read_feature_shape
 
 THUMOS14_SUBSETS = {'val': 'training', 'test': 'testing'}
@@ -29,15 +30,12 @@ THUMOS14_SUBSETS = {'val': 'training', 'test': 'testing'}
 
 def read_durations(path: str) -> Dict[str, float]:
     """Video durations in seconds from a CSV (``video,duration`` rows, an optional header) or a
-    JSON (``{video: seconds}`` or an ActivityNet-layout ``database``)."""
+    JSON (``{video: seconds}`` or an ActivityNet-layout ``database``); a video listed twice is
+    an error."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'duration file {path} not found')
     if path.endswith('.json'):
-        try:
-            with open(path) as file:
-                content = json.load(file)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise ValueError(f'{path}: not valid JSON ({error})') from None
+        content = load_json(path, 'duration file')
         if isinstance(content, dict) and isinstance(content.get('database'), dict):
             content = {video: entry.get('duration') for video, entry in
                        content['database'].items()}
@@ -51,12 +49,17 @@ def read_durations(path: str) -> Dict[str, float]:
         where = [f'{path}, row {number}' for number in range(1, len(rows) + 1)]
         if rows and len(rows[0]) == 2 and not _is_number(rows[0][1]):
             rows, where = rows[1:], where[1:]
-    durations = {}
+    durations, first = {}, {}
     for row, place in zip(rows, where):
         if len(row) != 2 or not _is_number(row[1]) or not float(row[1]) > 0:
             raise ValueError(f'{place}: expected "video,duration" with a duration > 0, got '
                              f'{row!r}')
-        durations[str(row[0])] = float(row[1])
+        video = str(row[0])
+        if video in first:
+            raise ValueError(f'{place}: video {video!r} is listed again (first at '
+                             f'{first[video].rpartition(", ")[2]})')
+        first[video] = place
+        durations[video] = float(row[1])
     return durations
 
 
@@ -208,13 +211,7 @@ def convert_activitynet(ann_file: str,
     Returns:
         tuple: ``database`` and ``info`` (``version``, ``taxonomy``, ``clipped``, ``skipped``).
     """
-    if not osp.isfile(ann_file):
-        raise FileNotFoundError(f'annotation file {ann_file} not found')
-    try:
-        with open(ann_file) as file:
-            content = json.load(file)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f'{ann_file}: not valid JSON ({error})') from None
+    content = load_json(ann_file, 'annotation file')
     if not isinstance(content, dict) or not isinstance(content.get('database'), dict):
         raise KeyError(f'{ann_file}: no "database" object (official ActivityNet layout '
                        'expected)')

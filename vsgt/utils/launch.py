@@ -4,6 +4,7 @@
 """
 import argparse
 import ast
+import glob
 import inspect
 import os
 import os.path as osp
@@ -11,14 +12,17 @@ import shutil
 import sys
 from contextlib import contextmanager
 
+import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.config.utils import ConfigParsingError
 
+from .checkpoint import CheckpointSaveError
+
 #: Exceptions that come from what the user gave (a path, a config key, a data file): reported
 #: as one line. Anything else is a bug and keeps its traceback.
 USER_ERRORS = (FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError,
-               ValueError, KeyError, TypeError, AssertionError)
+               ValueError, KeyError, TypeError, AssertionError, CheckpointSaveError)
 
 
 def load_config(args):
@@ -103,7 +107,14 @@ def _registry_for(path):
         return registry.METRICS
     if head in ('train_cfg', 'val_cfg', 'test_cfg') and len(path) == 1:
         return registry.LOOPS
-    return None
+    if head in ('default_hooks', 'custom_hooks') and len(path) == 2:
+        return registry.HOOKS
+    if head == 'optim_wrapper':
+        return {1: registry.OPTIM_WRAPPERS, 2: registry.OPTIMIZERS}.get(len(path))
+    if head == 'param_scheduler':
+        return registry.PARAM_SCHEDULERS
+    return {'log_processor': registry.LOG_PROCESSORS, 'visualizer': registry.VISUALIZERS
+            }.get(head) if len(path) == 1 else None
 
 
 def _accepted_arguments(cls):
@@ -117,40 +128,124 @@ def _accepted_arguments(cls):
     return names
 
 
+#: Top-level keys a config may gain besides the ``Runner``'s arguments.
+_TOP_LEVEL_EXTRA = {'custom_imports', 'default_scope'}
+
+
+def _check_new_key(key, path, node, name, scope, type_name):
+    """Refuse ``name``, new to the dict ``node`` at config ``path``, unless its reader takes it
+    (``type_name``: the class that will build ``node``)."""
+    where = f'--cfg-options {key}'
+    if not path:
+        from mmengine.runner import Runner
+        if name not in _accepted_arguments(Runner) | _TOP_LEVEL_EXTRA:
+            raise KeyError(f'{where}: the config has no key "{name}" and the runner takes no '
+                           'such argument')
+        return
+    if path[0] == 'model' and path[-1] in ('train_cfg', 'test_cfg') and type_name is None:
+        raise KeyError(f'{where}: {".".join(path)} has the keys {", ".join(sorted(node))}; '
+                       f'"{name}" is not one of them (the model would ignore it)')
+    registry = _registry_for(path)
+    if not isinstance(type_name, str) or registry is None:
+        return
+    # mmengine's classes (hooks, loops) are found without the scope of the dict that names them.
+    scoped = f'{scope}.{type_name}' if scope and '.' not in type_name else type_name
+    cls = registry.get(scoped) or registry.get(type_name)
+    # The optimizer wrapper constructor, not the wrapper, reads these two.
+    extra = {'constructor', 'paramwise_cfg'} if path == ('optim_wrapper', ) else set()
+    if inspect.isclass(cls) and name not in _accepted_arguments(cls) | extra:
+        raise KeyError(f'{where}: {cls.__name__} takes no argument "{name}"')
+
+
 def check_option_keys(cfg, options):
-    """Refuse ``--cfg-options`` that add an argument the target class does not take.
+    """Refuse ``--cfg-options`` keys that nothing would read.
 
     mmengine merges any key, and a misspelt one surfaces later (if at all) as an error deep in
-    the model code that does not name it. Only keys that are new to the config and sit in a
-    dict with a ``type`` whose class can be resolved are checked.
+    the code that does not name it, or is silently ignored. A key new to the config is checked
+    where it first leaves the config: at the top level against the ``Runner``'s arguments; in a
+    dict with a ``type`` (model parts, datasets, metrics, loops, hooks, optimizers, schedulers)
+    against the named arguments of the registered class (the one an option's ``.type`` names,
+    if given); in a model's ``train_cfg`` / ``test_cfg`` against the keys the config gives.
     """
     from mmengine.registry import DefaultScope, init_default_scope
     if DefaultScope.get_current_instance() is None:
         init_default_scope(cfg.get('default_scope', 'mmaction'))
+    new_types = {tuple(key.split('.')[:-1]): value for key, value in options.items()
+                 if key.split('.')[-1] == 'type'}
     for key in options:
-        *parents, name = key.split('.')
-        node, scope = cfg, None
-        for depth, part in enumerate(key.split('.')):
-            if isinstance(node, (list, tuple)) and not (part.isdigit() and int(part) < len(node)):
-                raise KeyError(f'--cfg-options {key}: {".".join(parents[:depth])} is a list of '
-                               f'{len(node)} items; the next key must be an index below '
-                               f'{len(node)}')
-            if depth == len(parents):
+        node, scope, path = cfg, None, ()
+        for part in key.split('.'):
+            if isinstance(node, (list, tuple)):
+                if not (part.isdigit() and int(part) < len(node)):
+                    raise KeyError(f'--cfg-options {key}: {".".join(path)} is a list of '
+                                   f'{len(node)} items; the next key must be an index below '
+                                   f'{len(node)}')
+                node = node[int(part)]
+            elif hasattr(node, 'get'):
+                if part not in node:
+                    _check_new_key(key, path, node, part, scope,
+                                   new_types.get(path, node.get('type')))
+                    break
+                node = node[part]
+            else:
                 break
-            node = node[int(part)] if isinstance(node, (list, tuple)) else (
-                node.get(part) if hasattr(node, 'get') else None)
-            if node is None:
-                break
-            scope = node.get('_scope_', scope) if hasattr(node, 'get') else scope
-        if not hasattr(node, 'get') or name in node or not isinstance(node.get('type'), str):
-            continue
-        registry = _registry_for(tuple(parents))
-        type_name = node['type']
-        if scope and '.' not in type_name:
-            type_name = f'{scope}.{type_name}'
-        cls = registry.get(type_name) if registry is not None else None
-        if inspect.isclass(cls) and name not in _accepted_arguments(cls):
-            raise KeyError(f'--cfg-options {key}: {cls.__name__} takes no argument "{name}"')
+            path += (part, )
+            if hasattr(node, 'get'):
+                scope = node.get('_scope_', scope)
+
+
+def check_num_classes(model, dataset):
+    """Refuse a model whose ``num_classes`` is smaller than the data's labels need.
+
+    Checked for models with a ``num_classes`` attribute on datasets whose samples carry
+    ``gt_labels`` (the temporal localizers); otherwise the loss fails with an ``IndexError``
+    that names neither.
+    """
+    from mmengine.dataset import BaseDataset
+    num_classes = getattr(getattr(model, 'module', model), 'num_classes', None)
+    if not isinstance(num_classes, int) or not isinstance(dataset, BaseDataset):
+        return
+    # The stored samples (BaseDataset's own accessor: a subclass may draw random ones).
+    count = len(dataset.data_address) if dataset.serialize_data else len(dataset.data_list)
+    labels = [BaseDataset.get_data_info(dataset, index).get('gt_labels')
+              for index in range(count)]
+    if not labels or any(label is None or np.ndim(label) != 1 for label in labels):
+        return
+    largest = max((int(np.max(label)) for label in labels if len(label)), default=-1)
+    if largest >= num_classes:
+        classes = list(dataset.metainfo.get('classes') or [])
+        name = f' ({classes[largest]!r})' if largest < len(classes) else ''
+        raise ValueError(f'model.num_classes={num_classes}, but {dataset.ann_file} has the label '
+                         f'index {largest}{name}; the data has {len(classes)} classes')
+
+
+def checkpoint_to_resume(work_dir):
+    """The checkpoint ``--resume`` (without a path) continues from, or None when there is none.
+
+    mmengine records the absolute path of the newest checkpoint in ``work_dir/last_checkpoint``;
+    in a work dir copied or moved elsewhere, that path names the original run's file. A path
+    outside ``work_dir`` is resolved to the file of the same name in ``work_dir`` (said in one
+    line), or refused when there is none.
+    """
+    record = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(record):
+        return None
+    with open(record) as file:
+        path = file.read().strip()
+    if not path:
+        raise ValueError(f'{record} is empty; give --resume PATH')
+    here = osp.abspath(work_dir)
+    if osp.dirname(osp.abspath(path)) == here:
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{record} names {path}, which does not exist')
+        return path
+    local = osp.join(here, osp.basename(path))
+    if not osp.isfile(local):
+        raise FileNotFoundError(f'{record} names {path}, outside the work dir {here}, which has '
+                                f'no {osp.basename(path)}; give --resume PATH to resume from it')
+    print(f'{record} names {path}, outside the work dir: resuming from {local}',
+          file=sys.stderr)
+    return local
 
 
 def _use_cpu_distributed(cfg):
@@ -167,6 +262,19 @@ def _use_cpu_distributed(cfg):
 def saved_a_checkpoint(paths):
     """Whether a run that created ``paths`` in its work dir saved a checkpoint."""
     return any(path.endswith('.pth') or osp.basename(path) == 'last_checkpoint' for path in paths)
+
+
+def trained_or_saved(paths):
+    """Whether a run that created ``paths`` saved a checkpoint or logged a training step: then
+    its work dir holds what a user needs to see why it failed, and it is kept."""
+    if saved_a_checkpoint(paths):
+        return True
+    for path in paths:
+        for log in glob.glob(osp.join(path, '*.log')) if osp.isdir(path) else ():
+            with open(log, errors='replace') as file:
+                if any('(train)' in line for line in file):
+                    return True
+    return False
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .ap import ClassAP, ranked_ap
+from vsgt.utils.jsonfile import load_json
 from .formats import atomic_write
 
 THUMOS14_TIOU_THRS = (0.3, 0.4, 0.5, 0.6, 0.7)
@@ -404,16 +405,6 @@ def postprocess_detections(segments: np.ndarray, scores: np.ndarray, labels: np.
     return index[keep], kept_scores
 
 
-def _load_json(path: str) -> object:
-    try:
-        with open(path) as file:
-            return json.load(file)
-    except FileNotFoundError:
-        raise FileNotFoundError(f'{path}: no such file') from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f'{path}: not a JSON file ({exc})') from None
-
-
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and \
         math.isfinite(value)
@@ -435,8 +426,9 @@ def load_tal_ground_truth(ann_file: Union[str, dict], subset: Union[str, Sequenc
     """Read the ground truth of a subset from an ActivityNet-layout annotation JSON.
 
     ``{"database": {video: {"subset", "duration", "annotations": [{"segment": [s, e],
-    "label"}]}}}``; video ids are used as written. Every video of the subset is evaluated, with
-    or without annotations.
+    "label"}]}}}``; video ids are used as written. The file is checked as
+    :class:`~vsgt.datasets.tal.TALFeatureDataset` checks it (what the dataset refuses is refused
+    here too). Every video of the subset is evaluated, with or without annotations.
 
     Args:
         ann_file: The JSON file (or its loaded dict).
@@ -444,43 +436,27 @@ def load_tal_ground_truth(ann_file: Union[str, dict], subset: Union[str, Sequenc
         classes: Class names (label index = position). None: the sorted labels of the whole
             file.
     """
+    from vsgt.datasets.tal import parse_tal_annotations  # the dataset's checks, imported late
     source = ann_file if isinstance(ann_file, str) else 'annotations'
-    data = _load_json(ann_file) if isinstance(ann_file, str) else ann_file
-    database = data.get('database') if isinstance(data, dict) else None
-    if not isinstance(database, dict):
-        raise ValueError(f'{source}: expected a JSON object with a "database" object')
+    data = load_json(ann_file, 'annotation file') if isinstance(ann_file, str) else ann_file
+    database = parse_tal_annotations(data, source)
     subsets = {subset} if isinstance(subset, str) else set(subset)
-    entries = []
-    for name, info in database.items():
-        where = f'{source}, video {name!r}'
-        if not isinstance(info, dict) or not isinstance(info.get('annotations', []), list):
-            raise ValueError(f'{where}: expected an object with "subset", "duration" and '
-                             f'an "annotations" list')
-        entries.append((name, info, where))
     if classes is None:
-        classes = sorted({anno.get('label') for _, info, _ in entries
-                          for anno in info.get('annotations', []) if isinstance(anno, dict)
-                          and isinstance(anno.get('label'), str)})
+        classes = sorted({a[2] for info in database.values() for a in info['annotations']})
     label_index = {label: index for index, label in enumerate(classes)}
     videos, durations, video, segments, label = [], [], [], [], []
-    for name, info, where in entries:
-        if info.get('subset') not in subsets:
+    for name, info in database.items():
+        if info['subset'] not in subsets:
             continue
-        duration = info.get('duration')
-        if not _is_number(duration) or duration <= 0:
-            raise ValueError(f'{where}: duration must be a positive number, got {duration!r}')
-        for row, anno in enumerate(info.get('annotations', [])):
-            at = f'{where}, annotation {row}'
-            if not isinstance(anno, dict) or 'segment' not in anno or 'label' not in anno:
-                raise ValueError(f'{at}: expected {{"segment": [start, end], "label": name}}')
-            if anno['label'] not in label_index:
-                raise ValueError(f'{at}: unknown label {anno["label"]!r} (not in the '
-                                 f'{len(classes)} classes)')
-            segments.append(_check_segment(anno['segment'], at))
-            label.append(label_index[anno['label']])
+        for row, (start, end, name_of_label) in enumerate(info['annotations']):
+            if name_of_label not in label_index:
+                raise ValueError(f'{source}, video {name!r}, annotation {row}: unknown label '
+                                 f'{name_of_label!r} (not in the {len(classes)} classes)')
+            segments.append((start, end))
+            label.append(label_index[name_of_label])
             video.append(len(videos))
         videos.append(name)
-        durations.append(float(duration))
+        durations.append(info['duration'])
     if not videos:
         raise ValueError(f'{source}: no video of subset {subset!r}')
     return TALGroundTruth(tuple(videos), tuple(classes), np.array(durations),
@@ -494,7 +470,7 @@ def read_tal_submission(path: str, gt: TALGroundTruth) -> TALPredictions:
     ``{"version", "results": {video: [{"label", "score", "segment": [s, e]}]}, "external_data"}``.
     Raises one ``ValueError`` naming the file, video and entry; also when it holds no prediction.
     """
-    data = _load_json(path)
+    data = load_json(path, 'submission')
     results = data.get('results') if isinstance(data, dict) else None
     if not isinstance(results, dict):
         raise ValueError(f'{path}: expected a JSON object with a "results" object')
@@ -512,8 +488,9 @@ def read_tal_submission(path: str, gt: TALGroundTruth) -> TALPredictions:
             at = f'{where}, prediction {row}'
             if not isinstance(entry, dict) or not {'label', 'score', 'segment'} <= set(entry):
                 raise ValueError(f'{at}: expected {{"label", "score", "segment"}}')
-            if entry['label'] not in label_index:
-                raise ValueError(f'{at}: unknown label {entry["label"]!r}')
+            if not isinstance(entry['label'], str) or entry['label'] not in label_index:
+                raise ValueError(f'{at}: unknown label {entry["label"]!r} (labels are class '
+                                 'names)')
             if not _is_number(entry['score']):
                 raise ValueError(f'{at}: score {entry["score"]!r} is not a finite number')
             segments.append(_check_segment(entry['segment'], at))
