@@ -78,6 +78,17 @@ def read_label_names(path: str) -> Dict[int, str]:
     return names
 
 
+def action_names(dataset: dict, num_classes: int, label_map: Optional[str] = None) -> List[str]:
+    """Name of each score column after column 0 of a detector with ``num_classes`` on the
+    ``dataset`` config: from ``label_map``, else the dataset's ``label_file`` when it exists,
+    else ``action <id>`` (ids through the dataset's ``custom_classes``)."""
+    if label_map is None and osp.isfile(str(dataset.get('label_file'))):
+        label_map = dataset['label_file']
+    names = read_label_names(label_map) if label_map else {}
+    ids = dataset.get('custom_classes') or range(1, num_classes)
+    return [names.get(i, f'action {i}') for i in ids]
+
+
 class ActionDetector:
     """A spatio-temporal action detector of a config (a model with a RoI head) that scores
     person boxes on a clip, with the config's test pipeline after its frame decoding.
@@ -114,11 +125,7 @@ class ActionDetector:
 
     def _label_names(self, label_map: Optional[str]) -> List[str]:
         dataset = (self.cfg.get('test_dataloader') or self.cfg.val_dataloader).dataset
-        if label_map is None and osp.isfile(str(dataset.get('label_file'))):
-            label_map = dataset.label_file
-        names = read_label_names(label_map) if label_map else {}
-        ids = dataset.get('custom_classes') or range(1, self.num_classes)
-        return [names.get(i, f'action {i}') for i in ids]
+        return action_names(dataset, self.num_classes, label_map)
 
     @property
     def clip_offsets(self) -> np.ndarray:
