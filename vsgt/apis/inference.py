@@ -44,6 +44,12 @@ def build_model(cfg: Config, checkpoint: Optional[str] = None,
     return model.to(device).eval()
 
 
+def random_weights_banner(what: str) -> str:
+    """The loud warning of a demo run without a checkpoint (``what``: e.g. ``'recognizer'``)."""
+    return '\n'.join(['!' * 78, f'WARNING: RANDOM WEIGHTS: no --checkpoint was given, the {what} '
+                      'has random weights:', 'its labels and scores mean nothing.', '!' * 78])
+
+
 def test_pipeline(cfg: Config) -> List[dict]:
     """The test (else val) pipeline of ``cfg``."""
     for loader in ('test_dataloader', 'val_dataloader'):
