@@ -56,8 +56,15 @@ def test_bikes_with_random_weights_and_a_label_map(capsys, tmp_path):
     assert sorted(entry['label'] for entry in record['top']) == sorted(
         labels.read_text().split())
     assert scores == sorted(scores, reverse=True) and sum(scores) == pytest.approx(1, abs=1e-4)
-    for entry in record['top']:
-        assert f'{entry["score"]:8.4f}  {entry["label"]}' in stdout
+    printed = [line.split() for line in stdout.splitlines()
+               if line.split()[-1:] and line.split()[-1] in scores_by_label(record)]
+    assert [label for _, label in printed] == [entry['label'] for entry in record['top']]
+    for (score, label) in printed:
+        assert float(score) == pytest.approx(scores_by_label(record)[label], abs=6e-5)
+
+
+def scores_by_label(record):
+    return {entry['label']: entry['score'] for entry in record['top']}
 
 
 @pytest.mark.parametrize('options, message', [

@@ -1,7 +1,8 @@
 """Inference on videos: reading them, person boxes, the action detector and its demo, the
-recognizer."""
+recognizer and the temporal localizer."""
 from .demo import Detection, detect_video, render_video, run_demo
 from .inference import ActionDetector, build_model, load_model_config, random_weights_banner
+from .localization import TemporalLocalizer
 from .persons import (BoxesFilePersons, HOGPersonDetector, MMDetPersonDetector,
                       read_boxes_file)
 from .recognition import ActionRecognizer, read_class_names
@@ -11,5 +12,5 @@ __all__ = [
     'Detection', 'detect_video', 'render_video', 'run_demo', 'ActionDetector', 'build_model',
     'load_model_config', 'random_weights_banner', 'ActionRecognizer', 'read_class_names',
     'BoxesFilePersons', 'HOGPersonDetector', 'MMDetPersonDetector', 'read_boxes_file',
-    'VideoSource', 'video_writer'
+    'TemporalLocalizer', 'VideoSource', 'video_writer'
 ]
