@@ -47,8 +47,15 @@ def parse_args(argv=None):
     parser.add_argument('--action-score-thr', type=float, default=0.0,
                         help='lowest action score shown')
     parser.add_argument('--max-frames', type=int, help='process only the first N frames')
+    parser.add_argument('--short-side', type=int,
+                        help='resize the frames the action detector sees so that their shorter '
+                        'side is N (mmaction2\'s demo: 256; default: as they are, the config\'s '
+                        'test pipeline resizes them)')
+    parser.add_argument('--output-stepsize', type=int, default=1,
+                        help='write every N-th frame to the output (mmaction2\'s demo: 4)')
     parser.add_argument('--output-fps', type=float,
-                        help='frame rate of the output (default: the video\'s; folders: 25)')
+                        help='frame rate of the output (default: the video\'s, folders 25, '
+                        'divided by --output-stepsize)')
     add_device_argument(parser)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override entries of the action detector config')
@@ -61,12 +68,14 @@ def check_args(args):
     args.out_json = args.out_json or osp.splitext(args.out)[0] + '.json'
     if osp.abspath(args.out) in (osp.abspath(args.video), osp.abspath(args.out_json)):
         raise ValueError(f'OUT {args.out} would overwrite the input or the JSON')
+    if args.output_fps is not None and not args.output_fps > 0:
+        raise ValueError(f'--output-fps must be positive, got {args.output_fps}')
     if (args.det_config is None) != (args.det_checkpoint is None):
         raise ValueError('give both --det-config and --det-checkpoint, or neither')
     if args.boxes and args.det_config:
         raise ValueError('give either --boxes or --det-config/--det-checkpoint, not both')
-    for name in ('predict_stepsize', 'top_k'):
-        if getattr(args, name) < 1:
+    for name in ('predict_stepsize', 'top_k', 'output_stepsize', 'short_side'):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             raise ValueError(f'--{name.replace("_", "-")} must be at least 1')
     check_device(args.device)
 
@@ -86,7 +95,7 @@ def person_source(args):
 def main(argv=None):
     args = parse_args(argv)
     check_args(args)
-    source = VideoSource(args.video, args.max_frames, args.output_fps)
+    source = VideoSource(args.video, args.max_frames)
     persons, person_description = person_source(args)
     detector = ActionDetector(args.config, args.checkpoint, args.device, args.label_map,
                               args.cfg_options)
@@ -97,10 +106,12 @@ def main(argv=None):
                          '!' * 78]), file=sys.stderr)
         notes.append(RANDOM_WEIGHTS)
     record = run_demo(source, persons, detector, args.out, args.predict_stepsize, args.top_k,
-                      args.action_score_thr, notes, config=args.config, checkpoint=args.checkpoint,
+                      args.action_score_thr, notes, short_side=args.short_side,
+                      output_stepsize=args.output_stepsize, output_fps=args.output_fps,
+                      config=args.config, checkpoint=args.checkpoint,
                       person_source=person_description)
     atomic_write(args.out_json, lambda file: json.dump(record, file, indent=1), binary=False)
-    print(f'wrote {args.out} ({record["num_frames"]} frames) and {args.out_json} '
+    print(f'wrote {args.out} ({record["output_frames"]} frames) and {args.out_json} '
           f'({len(record["detections"])} person detections on {len(record["key_frames"])} '
           'key frames)')
     for note in record['notes']:

@@ -1,5 +1,6 @@
 """Test a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--dump results.pkl]``."""
 import argparse
+import os
 
 from cli_args import add_common_args
 
@@ -10,6 +11,8 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--dump', help='write the raw predictions to this pickle (.pkl/.pickle; '
                         'numpy arrays, no tensors)')
+    parser.add_argument('--show-dir', help='write each key frame with its predicted boxes and '
+                        'top actions here, under the work dir (spatio-temporal detectors)')
     return parser.parse_args(argv)
 
 
@@ -22,6 +25,12 @@ def main(argv=None):
     from vsgt.utils.checkpoint import check_checkpoint_fits, read_state_dict
     from vsgt.utils.launch import clean_failure, load_config
     cfg = load_config(args)
+    if args.show_dir is not None:
+        if not cfg.model.get('roi_head'):
+            raise ValueError(f'--show-dir draws person boxes: {args.config} is not a '
+                             'spatio-temporal action detector (its model has no roi_head)')
+        cfg.custom_hooks = [*cfg.get('custom_hooks', []), dict(
+            type='DetectionShowHook', out_dir=os.path.join(cfg.work_dir, args.show_dir))]
     weights = read_state_dict(args.checkpoint)
     cfg.load_from = args.checkpoint
     if args.dump is not None:

@@ -196,14 +196,50 @@ def test_bad_input_is_one_line_and_writes_nothing(capsys, checkpoint, tmp_path, 
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(('out', '.out'))]
 
 
+def test_short_side_and_output_stepsize(capsys, frames_folder, tmp_path, monkeypatch):
+    """--short-side resizes what the action detector sees (boxes scaled with the frames, the
+    output in the video's pixels); --output-stepsize writes frames 0, N, 2N, ... at the video's
+    speed unless --output-fps says otherwise."""
+    from vsgt.apis import ActionDetector
+    seen = []
+    predict = ActionDetector.predict
+
+    def recording_predict(self, frames, boxes):
+        seen.append(({frame.shape for frame in frames}, np.asarray(boxes).tolist()))
+        return predict(self, frames, boxes)
+
+    monkeypatch.setattr(ActionDetector, 'predict', recording_predict)
+    boxes = tmp_path / 'boxes.json'
+    boxes.write_text('{"0": [[10, 5, 30, 45]], "4": [[12, 6, 40, 47, 0.7]]}')
+    for step, fps, expected_fps, count in ((3, None, 25 / 3, 3), (2, 5, 5, 4)):
+        out = tmp_path / f'step{step}.mp4'
+        options = [] if fps is None else ['--output-fps', fps]
+        code, stdout, stderr = run_in_process(
+            capsys, demo, frames_folder, out, '--boxes', boxes, '--config', CONFIG,
+            '--predict-stepsize', 4, '--short-side', 96, '--output-stepsize', step,
+            '--device', 'cpu', *options)
+        assert code == 0, stderr
+        frames, video_fps = read_video(out)
+        assert len(frames) == count and frames[0].shape == (48, 64, 3)
+        assert video_fps == pytest.approx(expected_fps, abs=0.01)
+        record = json.loads((tmp_path / f'step{step}.json').read_text())
+        assert record['num_frames'] == 7 and record['output_frames'] == count
+        assert (record['short_side'], record['output_stepsize']) == (96, step)
+        assert [d['box'] for d in record['detections']] == [[10, 5, 30, 45], [12, 6, 40, 47]]
+    # the 64x48 frames reach the detector as 128x96, and the boxes twice as large
+    assert seen[:2] == [({(96, 128, 3)}, [[20, 10, 60, 90]]), ({(96, 128, 3)}, [[24, 12, 80, 94]])]
+
+
 def test_demo_takes_mmaction2s_flag_names():
     demo = load_script('demo/demo_spatiotemporal_det.py')
     args = demo.parse_args(['in.mp4', 'out.mp4', '--det-score-thr', '0.3',
-                            '--action-score-thr', '0.1', '--output-fps', '10'])
+                            '--action-score-thr', '0.1', '--output-fps', '10',
+                            '--output-stepsize', '4', '--short-side', '256'])
     assert (args.det_score_thr, args.action_score_thr, args.output_fps) == (0.3, 0.1, 10.0)
-    assert args.device is None  # resolved to cuda when visible, else cpu, after parsing
+    assert (args.output_stepsize, args.short_side) == (4, 256)
+    import torch
+    assert args.device == ('cuda' if torch.cuda.is_available() else 'cpu')  # the shared default
     demo.check_args(args)
-    assert args.device in ('cpu', 'cuda')
 
 
 def test_the_readme_inference_snippet_runs(synthetic_root, capsys, monkeypatch):

@@ -26,7 +26,8 @@ HEAVY = {
     'tools/analysis/benchmark_tal_metric.py',
     # the shared --device argument and run_cli come from the vsgt package (which imports the
     # stack), and these tools build their parser with them at import
-    'demo/demo_spatiotemporal_det.py', 'tools/analysis/get_flops.py',
+    'demo/demo_spatiotemporal_det.py', 'demo/demo_recognition.py', 'demo/demo_tal.py',
+    'tools/analysis/get_flops.py',
     'tools/analysis/vis_significance.py', 'projects/vsgn/tools/benchmark_memory.py',
     'projects/vsgn/tools/convert_hdf5_features.py',
     'projects/vsgn/tools/convert_official_checkpoint.py',

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import SINGLE_PROCESS, SYNTHETIC_CONFIG, run_tool
+from conftest import ROOT, SINGLE_PROCESS, SYNTHETIC_CONFIG, run_tool
 from vsgt.utils import read_test_metrics
 from vsgt.utils.safe_pickle import safe_load
 
@@ -69,6 +69,46 @@ def test_test_evaluates_and_dumps(trained, synthetic_root):
     scores = predictions[0]['pred_instances']['scores']
     assert isinstance(scores, np.ndarray) and scores.shape[1] == 6
     assert np.all((scores >= 0) & (scores <= 1))
+
+
+def test_test_show_dir_draws_the_predicted_boxes(trained, synthetic_root):
+    """--show-dir writes each key frame with its predicted boxes: the boxes' bottom edges change
+    the frame, the rest of it stays as it was."""
+    import cv2
+    work_dir, dump = trained / 'show', trained / 'show.pkl'
+    result = run_tool('test.py', SYNTHETIC_CONFIG, trained / 'iter_4.pth', '--work-dir',
+                      work_dir, '--show-dir', 'vis', '--dump', dump, '--cfg-options', *FAST,
+                      cwd=synthetic_root)
+    assert result.returncode == 0, result.stderr[-4000:]
+    predictions = safe_load(str(dump))
+    images = sorted(path.name for path in (work_dir / 'vis').iterdir())
+    assert images == sorted(f'{p["video_id"]}_{p["timestamp"]:04d}.jpg' for p in predictions)
+    for prediction in predictions[:3]:
+        video, timestamp = prediction['video_id'], prediction['timestamp']
+        drawn = cv2.imread(str(work_dir / 'vis' / f'{video}_{timestamp:04d}.jpg')).astype(float)
+        # FrameAVADataset's defaults: timestamp t is frame file img_<t>.jpg
+        original = cv2.imread(str(synthetic_root / 'data' / 'synthetic' / 'rawframes' / video /
+                                  f'img_{timestamp:05}.jpg')).astype(float)
+        height, width = original.shape[:2]
+        assert drawn.shape == original.shape
+        boxes = prediction['pred_instances']['bboxes'] * [width, height, width, height]
+        assert len(boxes)
+        for x1, y1, x2, y2 in np.round(boxes).astype(int):
+            bottom = np.s_[min(y2, height - 1), x1 + 2:x2 - 1]
+            assert np.abs(drawn[bottom] - original[bottom]).mean() > 40, (video, timestamp)
+        # the rest is the key frame as it was (on these 128x96 frames the action names cover
+        # about two thirds of it)
+        assert (np.abs(drawn - original).max(axis=2) < 12).mean() > 0.2
+
+
+def test_test_show_dir_needs_a_detector(tmp_path):
+    config = 'configs/recognition/vsgt/vsgt-s_in1k-pre_8xb8-amp-32x2x1-30e_kinetics400-rgb.py'
+    result = run_tool('test.py', config, tmp_path / 'none.pth', '--work-dir', tmp_path,
+                      '--show-dir', 'vis', cwd=ROOT)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].endswith(
+        'is not a spatio-temporal action detector (its model has no roi_head)'), result.stderr
+    assert not (tmp_path / 'vis').exists()
 
 
 def test_resume_continues_from_the_last_checkpoint(trained, synthetic_root):

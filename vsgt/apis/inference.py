@@ -44,6 +44,12 @@ def build_model(cfg: Config, checkpoint: Optional[str] = None,
     return model.to(device).eval()
 
 
+def random_weights_banner(what: str) -> str:
+    """The loud warning of a demo run without a checkpoint (``what``: e.g. ``'recognizer'``)."""
+    return '\n'.join(['!' * 78, f'WARNING: RANDOM WEIGHTS: no --checkpoint was given, the {what} '
+                      'has random weights:', 'its labels and scores mean nothing.', '!' * 78])
+
+
 def test_pipeline(cfg: Config) -> List[dict]:
     """The test (else val) pipeline of ``cfg``."""
     for loader in ('test_dataloader', 'val_dataloader'):
@@ -76,6 +82,17 @@ def read_label_names(path: str) -> Dict[int, str]:
     if not names:
         raise ValueError(f'label map {path} holds no label')
     return names
+
+
+def action_names(dataset: dict, num_classes: int, label_map: Optional[str] = None) -> List[str]:
+    """Name of each score column after column 0 of a detector with ``num_classes`` on the
+    ``dataset`` config: from ``label_map``, else the dataset's ``label_file`` when it exists,
+    else ``action <id>`` (ids through the dataset's ``custom_classes``)."""
+    if label_map is None and osp.isfile(str(dataset.get('label_file'))):
+        label_map = dataset['label_file']
+    names = read_label_names(label_map) if label_map else {}
+    ids = dataset.get('custom_classes') or range(1, num_classes)
+    return [names.get(i, f'action {i}') for i in ids]
 
 
 class ActionDetector:
@@ -114,11 +131,7 @@ class ActionDetector:
 
     def _label_names(self, label_map: Optional[str]) -> List[str]:
         dataset = (self.cfg.get('test_dataloader') or self.cfg.val_dataloader).dataset
-        if label_map is None and osp.isfile(str(dataset.get('label_file'))):
-            label_map = dataset.label_file
-        names = read_label_names(label_map) if label_map else {}
-        ids = dataset.get('custom_classes') or range(1, self.num_classes)
-        return [names.get(i, f'action {i}') for i in ids]
+        return action_names(dataset, self.num_classes, label_map)
 
     @property
     def clip_offsets(self) -> np.ndarray:

@@ -35,8 +35,8 @@ def test_plot_timeline_writes_a_png(files, tmp_path, capsys):
     assert out.read_bytes().startswith(b'\x89PNG')
 
 
-def test_plot_timeline_packs_overlapping_detections_in_tiers():
-    pack = load_tool('plot_timeline').pack
+def test_timeline_packs_overlapping_detections_in_tiers():
+    from vsgt.visualization.timeline import pack
     tiers = pack(np.array([[0., 5.], [1., 2.], [3., 4.], [6., 7.]]))
     assert tiers.tolist() == [0, 1, 1, 0]
 

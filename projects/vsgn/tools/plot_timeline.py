@@ -20,16 +20,7 @@ import numpy as np  # noqa: E402
 from vsgt.evaluation.functional import load_tal_ground_truth, read_tal_submission  # noqa: E402
 from vsgt.evaluation.functional.formats import atomic_write  # noqa: E402
 from vsgt.utils.launch import run_cli  # noqa: E402
-
-
-def pack(segments: np.ndarray) -> np.ndarray:
-    """Tier of each of the start-sorted ``segments``: the first tier where it overlaps none."""
-    ends, tiers = [], []
-    for start, end in segments:
-        tier = next((i for i, last in enumerate(ends) if last <= start), len(ends))
-        ends[tier:tier + 1] = [end]
-        tiers.append(tier)
-    return np.array(tiers, np.int64)
+from vsgt.visualization.timeline import timeline_figure  # noqa: E402
 
 
 def plot_timeline(gt, preds, video: str, top: int = 10):
@@ -40,34 +31,11 @@ def plot_timeline(gt, preds, video: str, top: int = 10):
     gt_rows = np.flatnonzero(gt.video == index)
     pred_rows = np.flatnonzero(preds.video == index)
     pred_rows = pred_rows[np.argsort(-preds.scores[pred_rows], kind='stable')[:top]]
-    classes = sorted(set(gt.label[gt_rows]) | set(preds.label[pred_rows]))
-    figure, axes = plt.subplots(figsize=(10, 0.9 + 0.8 * len(classes)))
-    colours = plt.get_cmap('tab10')
-    for lane, label in enumerate(classes):
-        y = 2 * (len(classes) - 1 - lane)
-        for row in gt_rows[gt.label[gt_rows] == label]:
-            start, end = gt.segments[row]
-            axes.broken_barh([(start, end - start)], (y + 1.05, 0.8), color='0.25')
-        rows = pred_rows[preds.label[pred_rows] == label]
-        rows = rows[np.argsort(preds.segments[rows, 0], kind='stable')]
-        tiers = pack(preds.segments[rows])
-        height = 0.8 / max(tiers.max(initial=0) + 1, 1)
-        for row, tier in zip(rows, tiers):
-            start, end = preds.segments[row]
-            score = preds.scores[row]
-            bottom = y + 0.95 - (tier + 1) * height
-            axes.broken_barh([(start, end - start)], (bottom, height * 0.9),
-                             color=colours(lane % 10), alpha=0.25 + 0.75 * min(max(score, 0.), 1.))
-            axes.text(end, bottom + height * 0.45, f' {score:.2f}', fontsize=6, va='center')
-    axes.set_yticks([2 * (len(classes) - 1 - lane) + 1 for lane in range(len(classes))])
-    axes.set_yticklabels([gt.labels[label] for label in classes])
-    axes.set_xlim(0, gt.durations[index])
-    axes.set_ylim(0, 2 * max(len(classes), 1))
-    axes.set_xlabel('time (s)')
-    axes.set_title(f'{video}: ground truth (dark, upper) and the {len(pred_rows)} best '
-                   'detections (lower)', fontsize=9)
-    figure.tight_layout()
-    return figure
+    return timeline_figure(
+        gt.labels, gt.durations[index], preds.segments[pred_rows], preds.scores[pred_rows],
+        preds.label[pred_rows], gt.segments[gt_rows], gt.label[gt_rows],
+        title=f'{video}: ground truth (dark, upper) and the {len(pred_rows)} best detections '
+        '(lower)')
 
 
 def main(argv=None):
