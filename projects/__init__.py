@@ -1,1 +1,2 @@
-"""Models built on VSGT and mmaction2, one package each (``projects.<name>.<name>``)."""
+"""Models built on VSGT and mmaction2, one package each; installed as ``vsgt_projects``
+(``vsgt_projects.<name>.<name>``, from the folder ``projects/<name>/<name>/``)."""

@@ -28,7 +28,7 @@ quiet() { { grep -vE "^WARNING: Location .* is ignored|^ERROR: pip's dependency 
 pip_install() { "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@" 2>&1 | quiet; }
 
 cd "$ROOT"
-state=$(cat tools/setup_env.sh pyproject.toml requirements/*.txt | sha256sum | cut -c1-16)
+state=$(cat tools/setup_env.sh pyproject.toml setup.py requirements/*.txt | sha256sum | cut -c1-16)
 stamp="$VENV/.vsgt-env-$state"
 if [ -f "$stamp" ] && "$VENV/bin/python" -c 'import vsgt' 2>/dev/null; then
   log "environment up to date: $VENV"
@@ -100,7 +100,7 @@ pip_install --no-deps --no-build-isolation -e .
 
 log "checking imports"
 "$VENV/bin/python" - <<'EOF' || die "the environment does not import; see the error above"
-import vsgt  # noqa: F401  (applies vsgt.compat)
+import vsgt, vsgt_projects  # noqa: F401,E401  (applies vsgt.compat)
 import mmcv.ops, mmdet.models, mmaction.models  # noqa: F401,E401
 from mmcv.ops import RoIAlign  # noqa: F401
 import mmaction, mmcv, mmdet, mmengine, torch

@@ -1,1 +1,1 @@
-"""FBIL project (package ``projects.fbil.fbil``)."""
+"""FBIL project (package ``vsgt_projects.fbil.fbil``)."""

@@ -1,1 +1,1 @@
-"""VideoLightFormer project (package ``projects.videolightformer.videolightformer``)."""
+"""VideoLightFormer project (package ``vsgt_projects.videolightformer.videolightformer``)."""

@@ -160,7 +160,7 @@ def test_every_generator_a_model_holds_is_saved_and_restored():
     with the checkpoint: after a resume it draws what the uninterrupted run drew."""
     from types import SimpleNamespace
 
-    from projects.fbil.fbil.fbil_head import FBILHead
+    from vsgt_projects.fbil.fbil.fbil_head import FBILHead
     from vsgt.engine import RandomStatesHook
     from vsgt.engine.hooks import model_generators
 

@@ -9,7 +9,7 @@ _base_ = [
     './_base_/schedules/sgd_8e_ava.py'
 ]
 
-custom_imports = dict(imports=['vsgt', 'projects.fbil.fbil'], allow_failed_imports=False)
+custom_imports = dict(imports=['vsgt', 'vsgt_projects.fbil.fbil'], allow_failed_imports=False)
 
 model = dict(
     backbone=dict(slow_pathway=dict(norm_eval=True), fast_pathway=dict(norm_eval=True)),

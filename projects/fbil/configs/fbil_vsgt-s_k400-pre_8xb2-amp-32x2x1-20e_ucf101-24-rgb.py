@@ -10,7 +10,7 @@ _base_ = [
     '../../../configs/_base_/schedules/adamw_cosine_20e.py',
 ]
 
-custom_imports = dict(imports=['vsgt', 'projects.fbil.fbil'], allow_failed_imports=False)
+custom_imports = dict(imports=['vsgt', 'vsgt_projects.fbil.fbil'], allow_failed_imports=False)
 
 model = dict(
     backbone=dict(with_pae=False),

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from projects.fbil.fbil import ava_ground_truth
+from vsgt_projects.fbil.fbil import ava_ground_truth
 from vsgt.evaluation.functional import frame_ap, load_ground_truth
 from vsgt.testing import load_script, run_in_process
 

@@ -86,7 +86,7 @@ def test_slowfast_res5_is_dilated_by_2_in_both_pathways(name):
 @pytest.mark.parametrize('name', CONFIGS)
 def test_config_trains_and_tests_a_step(name):
     cfg = load(name)
-    assert cfg.custom_imports.imports == ['vsgt', 'projects.fbil.fbil']
+    assert cfg.custom_imports.imports == ['vsgt', 'vsgt_projects.fbil.fbil']
     assert cfg.model.type == 'VSGTFastRCNN'
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         dataset = cfg[loader].dataset

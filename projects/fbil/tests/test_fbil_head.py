@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from projects.fbil.fbil import BBoxHeadAVAPoseSoftmax, FBILHead, foreground_region
+from vsgt_projects.fbil.fbil import BBoxHeadAVAPoseSoftmax, FBILHead, foreground_region
 
 torch.set_num_threads(1)
 

@@ -5,13 +5,13 @@ data/ava/annotations/ava_action_list_v2.2_for_activitynet_2019.pbtxt
 data/ava/annotations/ava_val_v2.2_gt.pkl [--all-classes]``
 
 By default the 60 evaluated classes, in the order of the AVA configs' ``custom_classes``; see
-:func:`projects.fbil.fbil.ava_ground_truth`. The pickle is written atomically.
+:func:`vsgt_projects.fbil.fbil.ava_ground_truth`. The pickle is written atomically.
 """
 import argparse
 
 from mmengine.config import Config
 
-from projects.fbil.fbil import ava_ground_truth
+from vsgt_projects.fbil.fbil import ava_ground_truth
 from vsgt.evaluation.functional import check_act_annotations, dump_pickle
 from vsgt.testing import ROOT
 from vsgt.utils.launch import run_cli

@@ -13,7 +13,7 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.optim import OptimWrapperDict, build_optim_wrapper
 from mmengine.registry import init_default_scope
 
-from projects.gaf.tools import class_agnostic_annotations, fuse_checkpoints
+from vsgt_projects.gaf.tools import class_agnostic_annotations, fuse_checkpoints
 from vsgt.testing import (assert_predicts_in_video, assert_registered, assert_train_step_learns,
                           load_config, random_tal_window, run_in_process)
 
@@ -42,7 +42,7 @@ def test_all_configs_are_here():
 @pytest.mark.parametrize('name', CONFIGS)
 def test_config_builds_trains_and_predicts(name):
     cfg = load_config(osp.join(CONFIG_DIR, name))
-    assert cfg.custom_imports.imports == ['vsgt', 'projects.gaf.gaf']
+    assert cfg.custom_imports.imports == ['vsgt', 'vsgt_projects.gaf.gaf']
     assert_registered(cfg)
     model = MODELS.build(cfg.model)
     data = random_batch(cfg, cfg.test_dataloader.dataset.feature_dim)

@@ -11,7 +11,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
 from mmaction.structures import ActionDataSample
-from projects.gaf.gaf import (GAF, AFSDLocalizer, GAFStudent, TwoStreamFusion, assign_priors,
+from vsgt_projects.gaf.gaf import (GAF, AFSDLocalizer, GAFStudent, TwoStreamFusion, assign_priors,
                               boundary_labels, complement_intervals, join_stream_checkpoints,
                               kl_to_attention, paste_background, softmax_focal_loss)
 

@@ -3,7 +3,7 @@ gradients."""
 import pytest
 import torch
 
-from projects.gaf.gaf import boundary_max_pool, boundary_regions, max_sparse_table
+from vsgt_projects.gaf.gaf import boundary_max_pool, boundary_regions, max_sparse_table
 
 
 def loop_pool(feature, regions):

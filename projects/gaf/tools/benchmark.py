@@ -50,7 +50,7 @@ def model_config(name: str) -> Config:
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator',
                 'test_evaluator', 'optim_wrapper', 'param_scheduler', 'train_cfg'):
         cfg[key] = reference[key]
-    cfg.custom_imports.imports = [*cfg.custom_imports.imports, 'projects.gaf.gaf']
+    cfg.custom_imports.imports = [*cfg.custom_imports.imports, 'vsgt_projects.gaf.gaf']
     cfg.model.update(in_channels=64, num_classes=3, window_size=64, channels=64, num_levels=4)
     return cfg
 

@@ -27,7 +27,7 @@ def main(argv=None):
     from mmaction.registry import MODELS
     from mmengine.registry import init_default_scope
 
-    from projects.gaf.gaf import join_stream_checkpoints
+    from vsgt_projects.gaf.gaf import join_stream_checkpoints
     from vsgt.apis.inference import load_model_config
     from vsgt.evaluation.functional.formats import atomic_write
     cfg = load_model_config(args.config, args.cfg_options)

@@ -7,7 +7,7 @@ _base_ = [
 ]
 
 custom_imports = dict(
-    imports=['vsgt', 'projects.videolightformer.videolightformer'], allow_failed_imports=False)
+    imports=['vsgt', 'vsgt_projects.videolightformer.videolightformer'], allow_failed_imports=False)
 
 model = dict(
     backbone=dict(num_segments={{_base_.num_segments}}),

@@ -7,7 +7,7 @@ _base_ = [
 ]
 
 custom_imports = dict(
-    imports=['vsgt', 'projects.videolightformer.videolightformer'], allow_failed_imports=False)
+    imports=['vsgt', 'vsgt_projects.videolightformer.videolightformer'], allow_failed_imports=False)
 
 model = dict(cls_head=dict(num_classes={{_base_.num_classes}}, dropout_ratio=0.5))
 train_dataloader = dict(batch_size=32)

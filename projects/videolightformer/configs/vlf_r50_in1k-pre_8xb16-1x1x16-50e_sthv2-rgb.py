@@ -7,7 +7,7 @@
 _base_ = 'mmaction::recognition/tsm/tsm_imagenet-pretrained-r50_8xb16-1x1x16-50e_sthv2-rgb.py'
 
 custom_imports = dict(
-    imports=['vsgt', 'projects.videolightformer.videolightformer'], allow_failed_imports=False)
+    imports=['vsgt', 'vsgt_projects.videolightformer.videolightformer'], allow_failed_imports=False)
 
 num_segments = 16
 model = dict(

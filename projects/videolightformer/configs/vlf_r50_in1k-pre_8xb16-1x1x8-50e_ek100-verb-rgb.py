@@ -5,7 +5,7 @@
 _base_ = ['mmaction::_base_/default_runtime.py', './_base_/ek100_rawframes.py']
 
 custom_imports = dict(
-    imports=['vsgt', 'projects.videolightformer.videolightformer'], allow_failed_imports=False)
+    imports=['vsgt', 'vsgt_projects.videolightformer.videolightformer'], allow_failed_imports=False)
 
 num_segments = {{_base_.num_segments}}
 model = dict(

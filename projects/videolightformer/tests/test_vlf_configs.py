@@ -36,7 +36,7 @@ def test_every_config_is_listed():
 def test_config_trains_and_tests_a_step(path):
     cfg = Config.fromfile(path)
     init_default_scope('mmaction')
-    assert 'projects.videolightformer.videolightformer' in cfg.custom_imports['imports']
+    assert 'vsgt_projects.videolightformer.videolightformer' in cfg.custom_imports['imports']
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         pipeline = Compose([TRANSFORMS.build(step) for step in cfg[loader].dataset.pipeline])
         assert pipeline.transforms[-1].__class__.__name__ == 'PackActionInputs'

@@ -7,8 +7,8 @@ import pytest
 from mmaction.registry import DATASETS
 from mmaction.utils import register_all_modules
 
-import projects.videolightformer.videolightformer  # noqa: F401  (registers the modules)
-from projects.videolightformer.videolightformer import ReverseFrames
+import vsgt_projects.videolightformer.videolightformer  # noqa: F401  (registers the modules)
+from vsgt_projects.videolightformer.videolightformer import ReverseFrames
 from vsgt.datasets.synthetic import SYNTHETIC_CLASSES, generate_synthetic_dataset
 from vsgt.testing import load_script, run_in_process
 

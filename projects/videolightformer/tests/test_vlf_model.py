@@ -9,8 +9,8 @@ from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmaction.utils import register_all_modules
 
-import projects.videolightformer.videolightformer  # noqa: F401  (registers VLFHead)
-from projects.videolightformer.videolightformer import VLFHead, sine_temporal_encoding
+import vsgt_projects.videolightformer.videolightformer  # noqa: F401  (registers VLFHead)
+from vsgt_projects.videolightformer.videolightformer import VLFHead, sine_temporal_encoding
 
 register_all_modules()
 NUM_CLASSES = 5

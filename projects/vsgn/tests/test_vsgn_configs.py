@@ -36,7 +36,7 @@ def test_all_configs_are_here():
 @pytest.mark.parametrize('name', CONFIGS)
 def test_config_builds_trains_and_predicts(name):
     cfg = load_config(osp.join(CONFIG_DIR, name))
-    assert cfg.custom_imports.imports == ['vsgt', 'projects.vsgn.vsgn']
+    assert cfg.custom_imports.imports == ['vsgt', 'vsgt_projects.vsgn.vsgn']
     assert_registered(cfg)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         assert cfg[loader].dataset.window_size == cfg.model.window_size

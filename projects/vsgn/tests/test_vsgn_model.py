@@ -6,8 +6,8 @@ import torch
 from mmaction.structures import ActionDataSample
 from mmengine.structures import InstanceData
 
-from projects.vsgn.vsgn import VSGN, AnchorAssigner, SegmentCoder, cross_scale_knn, make_anchors
-from projects.vsgn.vsgn.vsgn import balanced_logistic_loss, boundary_targets
+from vsgt_projects.vsgn.vsgn import VSGN, AnchorAssigner, SegmentCoder, cross_scale_knn, make_anchors
+from vsgt_projects.vsgn.vsgn.vsgn import balanced_logistic_loss, boundary_targets
 
 torch.set_num_threads(1)
 T = 256

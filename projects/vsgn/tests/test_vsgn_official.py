@@ -19,8 +19,8 @@ import torch
 from mmaction.structures import ActionDataSample
 from mmengine.structures import InstanceData
 
-from projects.vsgn.vsgn import VSGN, match_max_iou, segment_iou
-from projects.vsgn.vsgn.xgpn import _at_length
+from vsgt_projects.vsgn.vsgn import VSGN, match_max_iou, segment_iou
+from vsgt_projects.vsgn.vsgn.xgpn import _at_length
 
 torch.set_num_threads(1)
 T = 64

@@ -9,7 +9,7 @@ from mmaction.registry import MODELS
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-import projects.vsgn.vsgn  # noqa: F401  (registers VSGN)
+import vsgt_projects.vsgn.vsgn  # noqa: F401  (registers VSGN)
 from vsgt.testing import ROOT, load_config, load_script, run_in_process
 
 CONFIG = f'{ROOT}/projects/vsgn/configs/vsgn_thumos14-tsn-1280.py'

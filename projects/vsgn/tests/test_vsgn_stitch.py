@@ -6,8 +6,8 @@ import pytest
 import torch
 from mmengine.registry import init_default_scope
 
-import projects.vsgn.vsgn  # noqa: F401  (registers VSGN's modules)
-from projects.vsgn.vsgn.stitch import (VideoSelfStitch, VSGNWindowDataset, VSSCutDataset,
+import vsgt_projects.vsgn.vsgn  # noqa: F401  (registers VSGN's modules)
+from vsgt_projects.vsgn.vsgn.stitch import (VideoSelfStitch, VSGNWindowDataset, VSSCutDataset,
                                        draw_clip, magnify, map_back)
 from vsgt.datasets.synthetic_tal import generate_synthetic_tal
 

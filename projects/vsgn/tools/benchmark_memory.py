@@ -33,7 +33,7 @@ DEFAULT_CONFIG = 'projects/vsgn/configs/vsgn_thumos14-tsn-1280.py'
 def dense_gather_forward(self, x, magnified_from=None, num_valid=None):
     """The reference: ``CrossScaleGraphLayer.forward`` reading neighbours with ``torch.gather``
     on the messages expanded to ``(B, N, N, C)``."""
-    from projects.vsgn.vsgn.xgpn import cross_scale_knn
+    from vsgt_projects.vsgn.vsgn.xgpn import cross_scale_knn
     channels = x.shape[1]
     neighbours = cross_scale_knn(x, self.num_neighbours, magnified_from, num_valid)
     points = x.transpose(1, 2)
@@ -78,8 +78,8 @@ def run_variant(args):
     from mmaction.registry import MODELS
     from mmengine.registry import init_default_scope
 
-    import projects.vsgn.vsgn  # noqa: F401
-    from projects.vsgn.vsgn.xgpn import CrossScaleGraphLayer
+    import vsgt_projects.vsgn.vsgn  # noqa: F401
+    from vsgt_projects.vsgn.vsgn.xgpn import CrossScaleGraphLayer
     if args.variant == 'dense_gather':
         CrossScaleGraphLayer.forward = dense_gather_forward
     cfg = Config.fromfile(args.config)

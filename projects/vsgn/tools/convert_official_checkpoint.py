@@ -101,7 +101,7 @@ def main(argv=None):
     from mmaction.registry import MODELS
     from mmengine.registry import init_default_scope
 
-    import projects.vsgn.vsgn  # noqa: F401  (registers VSGN)
+    import vsgt_projects.vsgn.vsgn  # noqa: F401  (registers VSGN)
     official = read_state_dict(args.official)
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmaction'))

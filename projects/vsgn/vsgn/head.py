@@ -19,7 +19,7 @@ class VSGNHead(nn.Module):
     """Classification and regression towers shared over the levels.
 
     For each position and each of ``num_anchors`` anchors: ``num_scores`` class logits and the
-    two deltas of :class:`~projects.vsgn.vsgn.anchors.SegmentCoder`.
+    two deltas of :class:`~vsgt_projects.vsgn.vsgn.anchors.SegmentCoder`.
     """
 
     def __init__(self, channels: int, num_anchors: int, num_scores: int, depth: int = 4,
@@ -33,7 +33,7 @@ class VSGNHead(nn.Module):
 
     def forward(self, levels: List[torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
         """Logits ``(B, N, num_scores)`` and deltas ``(B, N, 2)``, anchors ordered as
-        :func:`~projects.vsgn.vsgn.anchors.make_anchors` orders them."""
+        :func:`~vsgt_projects.vsgn.vsgn.anchors.make_anchors` orders them."""
         logits, deltas = [], []
         for x in levels:
             batch, _, length = x.shape

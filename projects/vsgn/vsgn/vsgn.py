@@ -51,7 +51,7 @@ class VSGN(BaseModel):
     """Video Self-Stitching Graph Network (Zhao et al., ICCV 2021) on window features.
 
     Input ``(B, C, T)`` feature windows, stitched or not by
-    :class:`~projects.vsgn.vsgn.stitch.VideoSelfStitch`. xGPN gives ``num_levels`` decoder levels
+    :class:`~vsgt_projects.vsgn.vsgn.stitch.VideoSelfStitch`. xGPN gives ``num_levels`` decoder levels
     of strides ``4 .. 2^(num_levels + 1)``; the levels ``anchor_levels`` carry anchors of lengths
     ``stride * anchor_ratios``. Stage 1 classifies and regresses the anchors; stage 2 adjusts the
     regressed boundaries and scores start, end and actionness on the stride-4 level.

@@ -3,7 +3,7 @@
 # 128, depths 1 / 1 / 1, the public masks and fusion. Also the config of the end-to-end test.
 _base_ = '../../../../configs/synthetic/slowonly-r18_synthetic.py'
 
-custom_imports = dict(imports=['vsgt', 'projects.fbil.fbil'], allow_failed_imports=False)
+custom_imports = dict(imports=['vsgt', 'vsgt_projects.fbil.fbil'], allow_failed_imports=False)
 
 model = dict(
     type='VSGTFastRCNN',

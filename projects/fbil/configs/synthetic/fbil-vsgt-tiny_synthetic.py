@@ -3,7 +3,7 @@
 # depths 1 / 1 / 1.
 _base_ = '../../../../configs/synthetic/vsgt-tiny_synthetic.py'
 
-custom_imports = dict(imports=['vsgt', 'projects.fbil.fbil'], allow_failed_imports=False)
+custom_imports = dict(imports=['vsgt', 'vsgt_projects.fbil.fbil'], allow_failed_imports=False)
 
 model = dict(
     roi_head=dict(

@@ -5,7 +5,7 @@
 # in their lane, away from them. The other context configs start from this one.
 _base_ = '../../../../configs/synthetic/vsgt-tiny_synthetic.py'
 
-custom_imports = dict(imports=['vsgt', 'projects.fbil.fbil'], allow_failed_imports=False)
+custom_imports = dict(imports=['vsgt', 'vsgt_projects.fbil.fbil'], allow_failed_imports=False)
 
 data_root = 'data/synthetic_context'
 anno_root = f'{data_root}/annotations'

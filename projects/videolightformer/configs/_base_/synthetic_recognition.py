@@ -7,7 +7,7 @@
 _base_ = '../../../../configs/_base_/schedules/adamw_cosine_300i_cpu.py'
 
 custom_imports = dict(
-    imports=['vsgt', 'projects.videolightformer.videolightformer'], allow_failed_imports=False)
+    imports=['vsgt', 'vsgt_projects.videolightformer.videolightformer'], allow_failed_imports=False)
 
 num_classes = 5
 num_segments = 8

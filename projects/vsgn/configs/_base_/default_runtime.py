@@ -1,5 +1,5 @@
 # The repository's runtime (visualizer, logger by iteration) with VSGN's modules registered.
 _base_ = '../../../../configs/_base_/default_runtime.py'
 
-custom_imports = dict(imports=['vsgt', 'projects.vsgn.vsgn'], allow_failed_imports=False)
+custom_imports = dict(imports=['vsgt', 'vsgt_projects.vsgn.vsgn'], allow_failed_imports=False)
 default_scope = 'mmaction'
