@@ -403,6 +403,11 @@ class TALFeatureDataset(BaseActionDataset):
         self._log_summary(len(selected), len(data_list), stats)
         return data_list
 
+    def _window_starts(self, num_steps: int) -> List[int]:
+        """First steps of a video's windows when they are not resized."""
+        sub = self.subsample
+        return window_starts(num_steps, self.window_size * sub, self.window_stride * sub)
+
     def _windows(self, video_info: dict, steps: np.ndarray,
                  labels: np.ndarray) -> Tuple[List[dict], int]:
         """Windows of a video and the number of its actions wholly inside none of them."""
@@ -412,9 +417,7 @@ class TALFeatureDataset(BaseActionDataset):
         elif self.resize is not None:
             spans = [(0, 1.)]
         else:
-            sub = self.subsample
-            spans = [(start, float(sub))
-                     for start in window_starts(num_steps, size * sub, self.window_stride * sub)]
+            spans = [(start, float(self.subsample)) for start in self._window_starts(num_steps)]
         windows, ever_whole = [], np.zeros(len(steps), bool)
         for start, scale in spans:
             end = start + size * scale

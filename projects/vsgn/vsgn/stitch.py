@@ -7,7 +7,7 @@ import torch
 from mmaction.registry import DATASETS, TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from vsgt.datasets.tal import _EPS, TALFeatureDataset
+from vsgt.datasets.tal import TALFeatureDataset
 
 
 def magnify(feature: np.ndarray, length: int) -> np.ndarray:
@@ -145,27 +145,10 @@ class VSGNWindowDataset(TALFeatureDataset):
         self.tail_windows = tail_windows
         super().__init__(*args, **kwargs)
 
-    def _windows(self, video_info: dict, steps: np.ndarray,
-                 labels: np.ndarray) -> Tuple[List[dict], int]:
-        if not self.tail_windows or self.resize is not None:
-            return super()._windows(video_info, steps, labels)
-        sub, size = self.subsample, self.window_size
-        windows, ever_whole = [], np.zeros(len(steps), bool)
-        for start in range(0, video_info['num_steps'], self.window_stride * sub):
-            end = start + size * sub
-            whole = (steps[:, 0] >= start - _EPS) & (steps[:, 1] <= end + _EPS)
-            ever_whole |= whole
-            if self.keep_window == 'whole_action' and not whole.any():
-                continue
-            if self.test_mode:
-                keep = (steps[:, 1] > start + _EPS) & (steps[:, 0] < end - _EPS)
-                segments = np.clip(steps[keep], start, end)
-            else:
-                keep, segments = whole, steps[whole]
-            windows.append(dict(video_info, window_start=start, window_size=size,
-                                scale=float(sub), gt_segments=(segments - start) / sub,
-                                gt_labels=labels[keep]))
-        return windows, int((~ever_whole).sum())
+    def _window_starts(self, num_steps: int) -> List[int]:
+        if not self.tail_windows:
+            return super()._window_starts(num_steps)
+        return list(range(0, num_steps, self.window_stride * self.subsample))
 
 
 @DATASETS.register_module()
