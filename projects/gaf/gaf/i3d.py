@@ -156,11 +156,7 @@ class InceptionI3D(BaseModule):
                 channels = layer.out_channels
             self.add_module(name, layer)
 
-        if freeze_bn and freeze_bn_affine:
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.weight.requires_grad_(False)
-                    module.bias.requires_grad_(False)
+        self.train()
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """``(B, in_channels, T, H, W)`` -> the ``out_endpoints`` maps, in that order."""
@@ -175,10 +171,13 @@ class InceptionI3D(BaseModule):
         return tuple(maps[name] for name in self.out_endpoints)
 
     def train(self, mode: bool = True) -> 'InceptionI3D':
-        """Train mode, with every BatchNorm left in eval mode under ``freeze_bn``."""
+        """Train mode; under ``freeze_bn`` every BatchNorm stays in eval mode (and, under
+        ``freeze_bn_affine``, its weight and bias stop requiring gradients)."""
         super().train(mode)
         if mode and self.freeze_bn:
             for module in self.modules():
                 if isinstance(module, _BatchNorm):
                     module.eval()
+                    if self.freeze_bn_affine:
+                        module.requires_grad_(False)
         return self

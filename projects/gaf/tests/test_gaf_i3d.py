@@ -217,6 +217,7 @@ def test_frozen_batch_norm_keeps_statistics_and_affine():
     x = clip((2, 3, 4, 16, 16))
     with torch.no_grad():
         expected = model.eval()(x)
+    model.requires_grad_(True)  # train() freezes the affine again, as the official train()
     outputs = train_step(model, x)
 
     assert model.training and all(not bn.training for bn in batch_norms(model))
