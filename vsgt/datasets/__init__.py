@@ -4,7 +4,9 @@ from .clip_boxes import LoadClipPersonBoxes
 from .frame_ava import FrameAVADataset, load_proposals, read_label_ids
 from .synthetic import (SYNTHETIC_CLASSES, SYNTHETIC_PRESETS, SyntheticStyle, SyntheticVideo,
                         actor_sprite, generate_synthetic_dataset, render_synthetic_video)
-from .synthetic_tal import TAL_PRESETS, TALPreset, generate_synthetic_tal
+from .synthetic_tal import (TAL_FRAME_PRESETS, TAL_PRESETS, TALFramePreset, TALPreset,
+                            frames_to_features, generate_synthetic_tal,
+                            generate_synthetic_tal_frames, render_synthetic_tal_frames)
 from .tal import (TALFeatureDataset, action_overlap, load_tal_annotations, read_feature_rows,
                   read_feature_shape, seconds_to_window, window_starts, window_to_seconds)
 from .tal_frames import (LoadTALFrames, PackTALFrames, TALFrameCenterCrop, TALFrameDataset,
@@ -18,5 +20,7 @@ __all__ = [
     'read_feature_shape', 'seconds_to_window', 'window_starts', 'window_to_seconds',
     'LoadTALFeature', 'PackTALInputs', 'TAL_PRESETS', 'TALPreset', 'generate_synthetic_tal',
     'action_overlap', 'TALFrameDataset', 'LoadTALFrames', 'TALFrameRandomCrop', 'TALFrameCenterCrop',
-    'TALFrameFlip', 'PackTALFrames', 'afsd_window_actions', 'read_frames_shape'
+    'TALFrameFlip', 'PackTALFrames', 'afsd_window_actions', 'read_frames_shape',
+    'TAL_FRAME_PRESETS', 'TALFramePreset', 'frames_to_features', 'generate_synthetic_tal_frames',
+    'render_synthetic_tal_frames'
 ]
