@@ -10,6 +10,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from torch.utils.data import DataLoader
 
+from mmaction.registry import MODELS
 from vsgt.datasets import (TAL_FRAME_PRESETS, TALFeatureDataset, TALFrameDataset,
                            frames_to_features, generate_synthetic_tal_frames,
                            render_synthetic_tal_frames)
@@ -162,7 +163,10 @@ def test_frame_dataset_and_a_dataloader_batch(tiny):
     assert len(dataset) >= 4 and dataset.metainfo['classes'] == tuple(summary['classes'])
     loader = DataLoader(dataset, batch_size=3, shuffle=False, collate_fn=pseudo_collate)
     batch = next(iter(loader))
-    inputs = torch.stack(batch['inputs'])
+    # mmaction's data preprocessor without mean/std stacks them unchanged: (B, C, T, H, W)
+    preprocessor = MODELS.build(dict(type='ActionDataPreprocessor', format_shape='NCTHW'))
+    inputs = preprocessor(batch, training=True)['inputs']
+    assert torch.equal(inputs, torch.stack(batch['inputs']))
     assert inputs.shape == (3, 3, 64, 24, 24) and inputs.dtype == torch.float32
     assert inputs.min() >= -1 and inputs.max() <= 1
     for sample in batch['data_samples']:
