@@ -4,6 +4,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 from mmaction.registry import DATASETS, TRANSFORMS
@@ -93,7 +94,8 @@ def test_any_windows_and_test_mode_clip_overlapping_actions(hand_case):
                            (6, [[0, 3.5], [0.5, 2]], [1, 1])]
 
 
-def test_min_action_overlap_keeps_partly_covered_actions_clipped(hand_case, tmp_path):
+def test_min_action_overlap_keeps_partly_covered_actions_clipped(hand_case, tmp_path,
+                                                                   monkeypatch):
     # AFSD's split_videos rule: windows still need a whole action; their ground truth is every
     # action at least half inside, clipped. [5, 9.5] is 67% inside [4, 8] and 78% inside [6, 10].
     dataset = TALFeatureDataset(**hand_case, window_stride=2, min_action_overlap=0.5)
@@ -103,9 +105,13 @@ def test_min_action_overlap_keeps_partly_covered_actions_clipped(hand_case, tmp_
     case = dict(hand_case, window_size=10, ann_file=_write(
         tmp_path / 'sixty', dict(v=_video(20., [((1, 3), 'a'), ((7, 12), 'b'), ((14, 16), 'a')])),
         dict(v=_ramp(20))), data_prefix=dict(feature=str(tmp_path / 'sixty' / 'features')))
+    warnings = []
+    monkeypatch.setattr(MMLogger.get_current_instance(), 'warning', warnings.append)
     assert _gt(TALFeatureDataset(**case, min_action_overlap=0.5)) == [
         (0, [[1, 3], [7, 10]], [0, 1]), (10, [[4, 6]], [0])]
+    assert warnings == []  # every action is in some training ground truth
     assert _gt(TALFeatureDataset(**case)) == [(0, [[1, 3]], [0]), (10, [[4, 6]], [0])]
+    assert warnings == ['1 actions are wholly inside no training sample (window_size=10 steps)']
     assert _gt(TALFeatureDataset(**case, min_action_overlap=0.3)) == [
         (0, [[1, 3], [7, 10]], [0, 1]), (10, [[0, 2], [4, 6]], [1, 0])]
     # subsampled windows: the fraction is of the action in original steps

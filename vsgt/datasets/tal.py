@@ -431,7 +431,8 @@ class TALFeatureDataset(BaseActionDataset):
 
     def _windows(self, video_info: dict, steps: np.ndarray,
                  labels: np.ndarray) -> Tuple[List[dict], int]:
-        """Windows of a video and the number of its actions wholly inside none of them."""
+        """Windows of a video and the number of its actions in the training ground truth of none
+        of them (wholly inside none, or, with ``min_action_overlap``, not enough inside any)."""
         num_steps, size = video_info['num_steps'], self.window_size
         if self.resize == 'always' or (self.resize == 'down_only' and num_steps > size):
             spans = [(0, num_steps / size)]
@@ -439,11 +440,11 @@ class TALFeatureDataset(BaseActionDataset):
             spans = [(0, 1.)]
         else:
             spans = [(start, float(self.subsample)) for start in self._window_starts(num_steps)]
-        windows, ever_whole = [], np.zeros(len(steps), bool)
+        windows, ever_kept = [], np.zeros(len(steps), bool)
         for start, scale in spans:
             end = start + size * scale
             whole = (steps[:, 0] >= start - _EPS) & (steps[:, 1] <= end + _EPS)
-            ever_whole |= whole
+            ever_kept |= whole
             if self.keep_window == 'whole_action' and not whole.any():
                 continue
             if self.test_mode:
@@ -451,6 +452,7 @@ class TALFeatureDataset(BaseActionDataset):
                 segments = np.clip(steps[keep], start, end)
             elif self.min_action_overlap is not None:
                 keep = action_overlap(steps, start, end) >= self.min_action_overlap - 1e-9
+                ever_kept |= keep
                 segments = np.clip(steps[keep], start, end)
             else:
                 keep = whole
@@ -462,7 +464,7 @@ class TALFeatureDataset(BaseActionDataset):
                 scale=float(scale),
                 gt_segments=(segments - start) / scale,
                 gt_labels=labels[keep]))
-        return windows, int((~ever_whole).sum())
+        return windows, int((~ever_kept).sum())
 
     def _log_summary(self, num_videos: int, num_windows: int, stats: dict) -> None:
         logger = MMLogger.get_current_instance()
@@ -473,7 +475,9 @@ class TALFeatureDataset(BaseActionDataset):
             logger.warning(f'{stats["outside"]} actions lie outside the span of their features '
                            'and are dropped')
         if stats['lost'] and not self.test_mode:
-            logger.warning(f'{stats["lost"]} actions are wholly inside no training sample '
+            inside = 'wholly' if self.min_action_overlap is None else \
+                f'at least {self.min_action_overlap:g} of their length'
+            logger.warning(f'{stats["lost"]} actions are {inside} inside no training sample '
                            f'(window_size={self.window_size} steps)')
         if stats['off_rate']:
             logger.warning(f'{stats["off_rate"]} videos have num_steps / feature_rate more than '
