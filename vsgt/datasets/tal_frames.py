@@ -96,8 +96,8 @@ class TALFrameDataset(BaseActionDataset):
     ``feature_offset`` (0.), ``scale`` (1.), ``min_action_frames`` (AFSD's per-video ``th``: the
     shortest kept action over the video's windows in frames, rounded up, at most
     ``window_size``, used by its boundary augmentation), ``gt_segments`` float64 ``(k, 2)``
-    window frames and ``gt_labels`` int64 ``(k,)`` (0-based). The arrays are opened only by
-    :class:`LoadTALFrames`, and then only the window's frames are read (memory-mapped).
+    window frames and ``gt_labels`` int64 ``(k,)`` (0-based). Construction reads only the
+    headers of the arrays; :class:`LoadTALFrames` reads a window's frames, memory-mapped.
 
     Everything is checked at construction; bad input raises a one-line ``ValueError`` /
     ``FileNotFoundError`` / ``KeyError`` naming the file, video and annotation.
@@ -112,10 +112,10 @@ class TALFrameDataset(BaseActionDataset):
         classes: Class names; the label index is the position. Defaults to the sorted labels of
             the whole file.
         modality: ``'RGB'`` (3 channels) or ``'Flow'`` (2 channels).
-        frame_rate: Frames per second of the arrays (AFSD: 10). None: per video
-            ``num_frames / duration``, which is AFSD's training conversion
-            (``frame * sample_count / count``) exactly when the durations are
-            ``count / fps`` of the source videos; its test maps back with the nominal 10.
+        frame_rate: Frames per second of the arrays (AFSD: 10, with which its test maps
+            windows back to seconds). None: per video ``num_frames / duration``, AFSD's
+            training conversion ``frame * sample_count / count`` when ``duration`` is
+            ``count / fps``.
         frame_size: Expected ``(H, W)`` of every array when given (AFSD: ``(112, 112)``).
         file_name: File stem of a video, a format of ``{video}``.
         window_size: Frames per window (AFSD's ``clip_length``, 256).
