@@ -4,6 +4,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 from mmaction.registry import DATASETS, TRANSFORMS
@@ -91,6 +92,37 @@ def test_any_windows_and_test_mode_clip_overlapping_actions(hand_case):
                            (2, [[0, 1], [3, 4]], [0, 1]),
                            (4, [[1, 4], [2.5, 4]], [1, 1]),
                            (6, [[0, 3.5], [0.5, 2]], [1, 1])]
+
+
+def test_min_action_overlap_keeps_partly_covered_actions_clipped(hand_case, tmp_path,
+                                                                   monkeypatch):
+    # AFSD's split_videos rule: windows still need a whole action; their ground truth is every
+    # action at least half inside, clipped. [5, 9.5] is 67% inside [4, 8] and 78% inside [6, 10].
+    dataset = TALFeatureDataset(**hand_case, window_stride=2, min_action_overlap=0.5)
+    assert _gt(dataset) == [(0, [[1, 3]], [0]), (4, [[1, 4], [2.5, 4]], [1, 1]),
+                            (6, [[0, 3.5], [0.5, 2]], [1, 1])]
+    # 60% inside the first window: kept there clipped; 40% inside the second: dropped there
+    case = dict(hand_case, window_size=10, ann_file=_write(
+        tmp_path / 'sixty', dict(v=_video(20., [((1, 3), 'a'), ((7, 12), 'b'), ((14, 16), 'a')])),
+        dict(v=_ramp(20))), data_prefix=dict(feature=str(tmp_path / 'sixty' / 'features')))
+    warnings = []
+    monkeypatch.setattr(MMLogger.get_current_instance(), 'warning', warnings.append)
+    assert _gt(TALFeatureDataset(**case, min_action_overlap=0.5)) == [
+        (0, [[1, 3], [7, 10]], [0, 1]), (10, [[4, 6]], [0])]
+    assert warnings == []  # every action is in some training ground truth
+    assert _gt(TALFeatureDataset(**case)) == [(0, [[1, 3]], [0]), (10, [[4, 6]], [0])]
+    assert warnings == ['1 actions are wholly inside no training sample (window_size=10 steps)']
+    assert _gt(TALFeatureDataset(**case, min_action_overlap=0.3)) == [
+        (0, [[1, 3], [7, 10]], [0, 1]), (10, [[0, 2], [4, 6]], [1, 0])]
+    # subsampled windows: the fraction is of the action in original steps
+    sub = TALFeatureDataset(**dict(case, window_size=5), subsample=2, min_action_overlap=0.5)
+    assert _gt(sub) == [(0, [[0.5, 1.5], [3.5, 5]], [0, 1]), (10, [[2, 3]], [0])]
+    # test mode is unchanged: every overlapping action, clipped
+    assert _gt(TALFeatureDataset(**case, min_action_overlap=0.5, test_mode=True)) == \
+        _gt(TALFeatureDataset(**case, test_mode=True))
+    for bad in (0, 1.5, True, '0.5'):
+        with pytest.raises(ValueError, match='min_action_overlap must be None or a fraction'):
+            TALFeatureDataset(**hand_case, min_action_overlap=bad)
 
 
 def test_default_stride_is_the_window_and_last_window_is_aligned(hand_case):

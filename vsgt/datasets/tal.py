@@ -72,6 +72,13 @@ def window_starts(num_steps: int, window_size: int, window_stride: int) -> List[
     return starts + [num_steps - window_size]
 
 
+def action_overlap(segments: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Fraction of each ``(k, 2)`` segment inside ``[low, high]`` (negative when apart), the
+    intersection over the action's length that AFSD's ``split_videos`` compares with 0.5."""
+    starts, ends = segments[:, 0], segments[:, 1]
+    return (np.minimum(ends, high) - np.maximum(starts, low)) / (ends - starts)
+
+
 def read_feature_shape(path: str) -> Tuple[int, int]:
     """``(num_steps, C)`` of a feature file, read cheaply (npy header; csv header + rows)."""
     if not osp.isfile(path):
@@ -219,8 +226,9 @@ class TALFeatureDataset(BaseActionDataset):
 
     Ground truth of a window, ``gt_segments`` float64 ``(k, 2)`` in window steps and
     ``gt_labels`` int64 ``(k,)`` (0-based class index): in training the actions wholly inside
-    the window, in ``test_mode`` every action overlapping it, clipped to it. Actions are first
-    clipped to the span of the features ``[0, N]``.
+    the window (or, with ``min_action_overlap``, those at least that fraction inside, clipped to
+    it), in ``test_mode`` every action overlapping it, clipped to it. Actions are first clipped
+    to the span of the features ``[0, N]``.
 
     Everything is checked at construction; bad input raises a one-line ``ValueError`` /
     ``FileNotFoundError`` / ``KeyError`` naming the file, video and annotation.
@@ -249,6 +257,11 @@ class TALFeatureDataset(BaseActionDataset):
             AFSD-style windows of 0.4 s steps from 7.5 steps/s features. Defaults to 1.
         keep_window: ``'whole_action'`` keeps only windows holding at least one whole action,
             ``'any'`` keeps all. Defaults to ``'any'`` in ``test_mode``, else ``'whole_action'``.
+        min_action_overlap: Training ground truth. None: the actions wholly inside the window.
+            A fraction in (0, 1]: every action with at least that fraction of its length inside
+            the window, clipped to it; 0.5 is AFSD's ``split_videos`` (which also keeps only
+            windows holding a whole action, ``keep_window='whole_action'``). No effect in
+            ``test_mode``. Defaults to None.
         test_mode: Test mode (all windows, clipped ground truth).
         **kwargs: Other ``BaseActionDataset`` arguments (``data_root``, ``indices``, ...).
     """
@@ -269,6 +282,7 @@ class TALFeatureDataset(BaseActionDataset):
                  resize: Optional[str] = None,
                  subsample: int = 1,
                  keep_window: Optional[str] = None,
+                 min_action_overlap: Optional[float] = None,
                  test_mode: bool = False,
                  **kwargs) -> None:
         if 'feature' not in data_prefix:
@@ -306,6 +320,12 @@ class TALFeatureDataset(BaseActionDataset):
         if keep_window not in KEEP_WINDOW_MODES:
             raise ValueError(f'keep_window must be one of {KEEP_WINDOW_MODES}, got '
                              f'{keep_window!r}')
+        if min_action_overlap is not None and (
+                isinstance(min_action_overlap, bool) or
+                not isinstance(min_action_overlap, (int, float)) or
+                not 0 < min_action_overlap <= 1):
+            raise ValueError(f'min_action_overlap must be None or a fraction in (0, 1], got '
+                             f'{min_action_overlap!r}')
         if feature_dim is not None and (not isinstance(feature_dim, int) or feature_dim < 1):
             raise ValueError(f'feature_dim must be an int >= 1, got {feature_dim!r}')
         self.classes = None if classes is None else tuple(classes)
@@ -321,6 +341,7 @@ class TALFeatureDataset(BaseActionDataset):
         self.resize = resize
         self.subsample = subsample
         self.keep_window = keep_window
+        self.min_action_overlap = min_action_overlap
         super().__init__(
             ann_file, pipeline, data_prefix=dict(data_prefix), test_mode=test_mode, **kwargs)
 
@@ -410,7 +431,8 @@ class TALFeatureDataset(BaseActionDataset):
 
     def _windows(self, video_info: dict, steps: np.ndarray,
                  labels: np.ndarray) -> Tuple[List[dict], int]:
-        """Windows of a video and the number of its actions wholly inside none of them."""
+        """Windows of a video and the number of its actions in the training ground truth of none
+        of them (wholly inside none, or, with ``min_action_overlap``, not enough inside any)."""
         num_steps, size = video_info['num_steps'], self.window_size
         if self.resize == 'always' or (self.resize == 'down_only' and num_steps > size):
             spans = [(0, num_steps / size)]
@@ -418,15 +440,19 @@ class TALFeatureDataset(BaseActionDataset):
             spans = [(0, 1.)]
         else:
             spans = [(start, float(self.subsample)) for start in self._window_starts(num_steps)]
-        windows, ever_whole = [], np.zeros(len(steps), bool)
+        windows, ever_kept = [], np.zeros(len(steps), bool)
         for start, scale in spans:
             end = start + size * scale
             whole = (steps[:, 0] >= start - _EPS) & (steps[:, 1] <= end + _EPS)
-            ever_whole |= whole
+            ever_kept |= whole
             if self.keep_window == 'whole_action' and not whole.any():
                 continue
             if self.test_mode:
                 keep = (steps[:, 1] > start + _EPS) & (steps[:, 0] < end - _EPS)
+                segments = np.clip(steps[keep], start, end)
+            elif self.min_action_overlap is not None:
+                keep = action_overlap(steps, start, end) >= self.min_action_overlap - 1e-9
+                ever_kept |= keep
                 segments = np.clip(steps[keep], start, end)
             else:
                 keep = whole
@@ -438,7 +464,7 @@ class TALFeatureDataset(BaseActionDataset):
                 scale=float(scale),
                 gt_segments=(segments - start) / scale,
                 gt_labels=labels[keep]))
-        return windows, int((~ever_whole).sum())
+        return windows, int((~ever_kept).sum())
 
     def _log_summary(self, num_videos: int, num_windows: int, stats: dict) -> None:
         logger = MMLogger.get_current_instance()
@@ -449,7 +475,9 @@ class TALFeatureDataset(BaseActionDataset):
             logger.warning(f'{stats["outside"]} actions lie outside the span of their features '
                            'and are dropped')
         if stats['lost'] and not self.test_mode:
-            logger.warning(f'{stats["lost"]} actions are wholly inside no training sample '
+            inside = 'wholly' if self.min_action_overlap is None else \
+                f'at least {self.min_action_overlap:g} of their length'
+            logger.warning(f'{stats["lost"]} actions are {inside} inside no training sample '
                            f'(window_size={self.window_size} steps)')
         if stats['off_rate']:
             logger.warning(f'{stats["off_rate"]} videos have num_steps / feature_rate more than '

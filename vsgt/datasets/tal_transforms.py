@@ -57,8 +57,12 @@ class PackTALInputs(BaseTransform):
     def __init__(self, meta_keys: Sequence[str] = ()) -> None:
         self.meta_keys = tuple(meta_keys)
 
+    def pack_inputs(self, results: dict) -> torch.Tensor:
+        """The ``inputs`` tensor of a sample."""
+        return torch.from_numpy(np.ascontiguousarray(results['feature'].T, np.float32))
+
     def transform(self, results: dict) -> dict:
-        inputs = torch.from_numpy(np.ascontiguousarray(results['feature'].T, np.float32))
+        inputs = self.pack_inputs(results)
         data_sample = ActionDataSample()
         data_sample.gt_instances = InstanceData(
             segments=torch.as_tensor(results['gt_segments'], dtype=torch.float32).reshape(-1, 2),
