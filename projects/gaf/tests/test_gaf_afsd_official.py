@@ -99,13 +99,18 @@ def official_weights(layout: dict) -> dict:
 class MapsStandIn(nn.Module):
     """A backbone with I3D's two maps from frames ``(B, C, T, H, W)``: average pools over
     ``4 x 16 x 16`` and ``8 x 32 x 32`` and fixed projections to 832 and 1024 channels. With
-    ``layout``, it also holds tensors of those names and shapes (unused), e.g. I3D's keys."""
+    ``layout_file`` (a JSON of official keys -> shapes), it also holds (unused) tensors named
+    as the keys under ``prefix``, e.g. the official I3D's."""
 
-    def __init__(self, in_channels: int = 3, layout: dict = None):
+    def __init__(self, in_channels: int = 3, layout_file: str = None,
+                 prefix: str = 'backbone._model.'):
         super().__init__()
         self.in_channels = in_channels
-        for key, shape in (layout or {}).items():
-            *path, name = key.split('.')
+        layout = json.load(open(layout_file)) if layout_file else {}
+        for key, shape in layout.items():
+            if not key.startswith(prefix):
+                continue
+            *path, name = key[len(prefix):].split('.')
             module = self
             for part in path:
                 if part not in module._modules:

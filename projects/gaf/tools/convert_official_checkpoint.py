@@ -129,7 +129,7 @@ def read_official(path: str) -> Tuple[Dict[str, torch.Tensor], bool]:
     """The official tensors of ``path`` under BDNet's names, and whether the file holds the I3D
     weights only (their keys then get BDNet's ``backbone._model.`` prefix)."""
     official = read_state_dict(path)
-    if any(key.startswith(DETECTOR + '.') for key in official):
+    if any(key.startswith((DETECTOR + '.', BACKBONE)) for key in official):
         return official, False
     return {BACKBONE + key: value for key, value in official.items()}, True
 
@@ -151,7 +151,8 @@ def main(argv=None):
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     state_dict, dropped = convert(official, MODELS.build(cfg.model), backbone_only)
     if dropped:
-        print(f'dropped {len(dropped)} official tensors ({", ".join(dropped)}): {DROPPED}')
+        names = [key[len(BACKBONE):] if backbone_only else key for key in dropped]
+        print(f'dropped {len(dropped)} official tensors ({", ".join(names)}): {DROPPED}')
     checkpoint = dict(meta=dict(converted_from=args.official, backbone_only=backbone_only),
                       state_dict=state_dict)
     atomic_write(args.out, lambda file: torch.save(checkpoint, file))
