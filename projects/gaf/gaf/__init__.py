@@ -5,6 +5,7 @@ from .afsd import (AFSD, AFSDBase, AFSDLocalizer, ProposalBranch, SameConv1d, as
 from .distill import GAFStudent
 from .fusion import TwoStreamFusion, join_stream_checkpoints
 from .gaf import GAF, FeatureAttention, FeatureCVAE, kl_to_attention
+from .i3d import I3D_ENDPOINTS, InceptionI3D
 from .optim import GAFOptimWrapperConstructor
 from .pooling import boundary_max_pool, max_sparse_table
 
