@@ -9,8 +9,8 @@ from mmaction.registry import MODELS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from test_gaf_afsd_official import KEYS, MapsStandIn  # noqa: F401  (registers the stand-in)
 from vsgt.utils.checkpoint import check_checkpoint_fits, read_state_dict
-from vsgt_projects.gaf.tests.test_gaf_afsd_official import KEYS, MapsStandIn  # noqa: F401
 from vsgt_projects.gaf.tools.convert_official_checkpoint import main
 
 torch.set_num_threads(1)
