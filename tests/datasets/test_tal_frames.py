@@ -230,6 +230,30 @@ def test_flow_has_two_channels(tmp_path):
         TALFrameDataset(**kwargs, pipeline=[], modality='RGB')
 
 
+def test_rgb_and_flow_stack_for_a_two_stream_model(tmp_path):
+    """'RGB+Flow': the window's RGB frames then its flow frames, one crop for both (the input of
+    TwoStreamFusion, whose streams read channels 0-2 and 3-4)."""
+    kwargs = _write(tmp_path, dict(v=(30., [((2, 5), 'a')])), dict(v=_frames(300)))
+    (tmp_path / 'flows').mkdir()
+    flow = 255 - _frames(300, channels=2)
+    np.save(tmp_path / 'flows' / 'v.npy', flow)
+    kwargs['data_prefix']['flows'] = str(tmp_path / 'flows')
+    sample = TALFrameDataset(**kwargs, pipeline=TEST_PIPELINE, modality='RGB+Flow',
+                             test_mode=True)[0]
+    rgb = TALFrameDataset(**kwargs, pipeline=TEST_PIPELINE, test_mode=True)[0]
+    assert sample['inputs'].shape == (5, 256, 4, 4)
+    assert torch.equal(sample['inputs'][:3], rgb['inputs'])
+    expected = torch.from_numpy(flow[:256, 1:5, 1:5].astype(np.float32)).permute(3, 0, 1, 2)
+    assert torch.allclose(sample['inputs'][3:], expected / 255 * 2 - 1)
+    np.save(tmp_path / 'flows' / 'v.npy', flow[:299])
+    with pytest.raises(ValueError, match=r'flows/v\.npy: flow frames 299x6x6 do not cover the '
+                                         r'RGB frames .*frames/v\.npy \(300x6x6\)'):
+        TALFrameDataset(**kwargs, pipeline=[], modality='RGB+Flow')
+    del kwargs['data_prefix']['flows']
+    with pytest.raises(KeyError, match='modality RGB\\+Flow needs data_prefix key "flows"'):
+        TALFrameDataset(**kwargs, pipeline=[], modality='RGB+Flow')
+
+
 @pytest.mark.parametrize('array, message', [
     (np.zeros((10, 6, 6), np.uint8), r'expected uint8 frames \(T, H, W, 3\), got uint8 '
                                      r'\(10, 6, 6\)'),

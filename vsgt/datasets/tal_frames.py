@@ -27,8 +27,8 @@ from mmaction.utils import ConfigType
 from .tal import KNOWN_SUBSETS, action_overlap, load_tal_annotations, window_starts
 from .tal_transforms import PackTALInputs
 
-#: Channels of a frame array per ``modality``.
-MODALITY_CHANNELS = {'RGB': 3, 'Flow': 2}
+#: Channels of a frame array per ``modality`` (``'RGB+Flow'``: an RGB and a flow array, stacked).
+MODALITY_CHANNELS = {'RGB': 3, 'Flow': 2, 'RGB+Flow': 5}
 _TOLERANCE = 1e-9  # relative: float rounding of the overlap fractions
 
 
@@ -107,11 +107,14 @@ class TALFrameDataset(BaseActionDataset):
             :mod:`vsgt.datasets.tal`).
         pipeline: Transforms, e.g. ``LoadTALFrames``, ``TALFrameRandomCrop``,
             ``TALFrameFlip``, ``PackTALFrames``.
-        data_prefix: ``dict(frames=folder of the .npy files)``.
+        data_prefix: ``dict(frames=folder of the .npy files)``; with ``modality='RGB+Flow'``
+            also ``flows=folder of the flow .npy files`` (same names, at least as many frames).
         subset: Subset name(s) of the videos to use. Defaults to ``'validation'``.
         classes: Class names; the label index is the position. Defaults to the sorted labels of
             the whole file.
-        modality: ``'RGB'`` (3 channels) or ``'Flow'`` (2 channels).
+        modality: ``'RGB'`` (3 channels), ``'Flow'`` (2 channels) or ``'RGB+Flow'`` (both
+            arrays of a video, the window's frames stacked to 5 channels, RGB first: the input
+            of a two-stream model, AFSD's ``--fusion`` test).
         frame_rate: Frames per second of the arrays (AFSD: 10, with which its test maps
             windows back to seconds). None: per video ``num_frames / duration``, AFSD's
             training conversion ``frame * sample_count / count`` when ``duration`` is
@@ -148,6 +151,9 @@ class TALFrameDataset(BaseActionDataset):
         if modality not in MODALITY_CHANNELS:
             raise ValueError(f'modality must be one of {sorted(MODALITY_CHANNELS)}, got '
                              f'{modality!r}')
+        if modality == 'RGB+Flow' and 'flows' not in data_prefix:
+            raise KeyError(f'modality RGB+Flow needs data_prefix key "flows" (folder of the flow '
+                           f'.npy files), got keys {sorted(data_prefix)}')
         if frame_rate is not None and (isinstance(frame_rate, bool) or
                                        not isinstance(frame_rate, (int, float)) or
                                        not frame_rate > 0):
@@ -214,7 +220,8 @@ class TALFrameDataset(BaseActionDataset):
                             self.file_name.format(video=video) + '.npy')
             if not osp.isfile(path):
                 raise FileNotFoundError(f'{where}: frame file {path} not found')
-            num_frames, height, width = read_frames_shape(path, self.channels)
+            num_frames, height, width = read_frames_shape(path, min(self.channels, 3))
+            flows_path = self._flows_path(video, path, (num_frames, height, width))
             if self.frame_size is not None and (height, width) != self.frame_size:
                 raise ValueError(f'{path}: frames are {height}x{width}, frame_size='
                                  f'{self.frame_size}')
@@ -234,6 +241,8 @@ class TALFrameDataset(BaseActionDataset):
                 subset=info['subset'])
             if 'fps' in info:
                 video_info['fps'] = info['fps']
+            if flows_path is not None:
+                video_info['flows_path'] = flows_path
             segments = np.array([a[:2] for a in info['annotations']],
                                 np.float64).reshape(-1, 2) * rate
             stats['actions'] += len(segments)
@@ -246,6 +255,23 @@ class TALFrameDataset(BaseActionDataset):
                              f'action (window_size={self.window_size} frames)')
         self._log_summary(len(selected), len(data_list), stats)
         return data_list
+
+    def _flows_path(self, video: str, frames_path: str,
+                    frames_shape: Tuple[int, int, int]) -> Optional[str]:
+        """The flow array of ``video`` for ``'RGB+Flow'`` (None otherwise), checked against its
+        RGB array: the same frame size and at least as many frames."""
+        if self.modality != 'RGB+Flow':
+            return None
+        path = osp.join(self.data_prefix['flows'], self.file_name.format(video=video) + '.npy')
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{self.ann_file}: video {video!r}: flow file {path} not '
+                                    f'found')
+        num_frames, height, width = read_frames_shape(path, 2)
+        if (height, width) != frames_shape[1:] or num_frames < frames_shape[0]:
+            raise ValueError(f'{path}: flow frames {num_frames}x{height}x{width} do not cover '
+                             f'the RGB frames {frames_path} '
+                             f'({"x".join(map(str, frames_shape))})')
+        return path
 
     def _windows(self, video_info: dict, segments: np.ndarray,
                  labels: np.ndarray) -> Tuple[List[dict], Tuple[int, int]]:
@@ -303,7 +329,8 @@ class TALFrameDataset(BaseActionDataset):
 class LoadTALFrames(BaseTransform):
     """Read a window's frames from the video's array, memory-mapped (no other frame is read).
 
-    Required keys: ``frames_path``, ``num_frames``, ``window_start``, ``window_size``. Added
+    Required keys: ``frames_path``, ``num_frames``, ``window_start``, ``window_size``; optional
+    ``flows_path`` (``'RGB+Flow'``: the flow frames are stacked after the RGB channels). Added
     keys: ``frames`` uint8 ``(n, H, W, C)``, the ``n = num_valid`` frames of the window inside
     the video (``n < window_size`` at a short video's end; :class:`PackTALFrames` pads).
     """
@@ -311,12 +338,16 @@ class LoadTALFrames(BaseTransform):
     def transform(self, results: dict) -> dict:
         start = results['window_start']
         stop = min(results['num_frames'], start + results['window_size'])
-        array = np.load(results['frames_path'], mmap_mode='r', allow_pickle=False)
-        frames = np.array(array[start:stop])
-        if len(frames) != stop - start:
-            raise ValueError(f'{results["frames_path"]}: expected at least {stop} frames, got '
-                             f'{len(array)}')
-        del array
+        paths = [results['frames_path']] + ([results['flows_path']]
+                                            if 'flows_path' in results else [])
+        parts = []
+        for path in paths:
+            array = np.load(path, mmap_mode='r', allow_pickle=False)
+            parts.append(np.array(array[start:stop]))
+            if len(parts[-1]) != stop - start:
+                raise ValueError(f'{path}: expected at least {stop} frames, got {len(array)}')
+            del array
+        frames = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
         results['frames'] = frames
         results['num_valid'] = len(frames)
         return results

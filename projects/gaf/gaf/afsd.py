@@ -215,6 +215,15 @@ def paste_background(window: torch.Tensor, gt_segments: torch.Tensor, num_valid:
     return new, torch.tensor(parts, dtype=gt_segments.dtype, device=gt_segments.device)
 
 
+def check_input_range(input_range: Optional[Sequence[int]], in_channels: int) -> None:
+    """``input_range`` (``(start, stop)`` channels of the input a model reads) must hold
+    ``in_channels`` channels."""
+    if input_range is not None and input_range[1] - input_range[0] != in_channels:
+        raise ValueError(f'input_range {tuple(input_range)} holds '
+                         f'{input_range[1] - input_range[0]} channels, in_channels is '
+                         f'{in_channels}')
+
+
 class AFSDBase(BaseModel):
     """What the two AFSD variants share: the coarse head, the refinement, losses, inference.
 
@@ -306,6 +315,9 @@ class AFSDBase(BaseModel):
             torch.full((window_size // stride, ), float(stride)) for stride in strides]),
             persistent=False)
 
+    #: ``(start, stop)`` channels of the input the model reads (None: all); set by subclasses.
+    input_range = None
+
     # ---------------------------------------------------------------- forward
     @property
     def input_shape(self) -> Tuple[int, ...]:
@@ -313,9 +325,11 @@ class AFSDBase(BaseModel):
         raise NotImplementedError
 
     def select_inputs(self, inputs: Union[torch.Tensor, List[torch.Tensor]]) -> torch.Tensor:
-        """Stack the windows, check the shape."""
+        """Stack the windows, keep the channels ``input_range`` (when set), check the shape."""
         if isinstance(inputs, (list, tuple)):
             inputs = torch.stack(inputs)
+        if self.input_range is not None:
+            inputs = inputs[:, self.input_range[0]:self.input_range[1]]
         if tuple(inputs.shape[1:]) != self.input_shape:
             raise ValueError(f'{type(self).__name__} expects windows of shape '
                              f'{self.input_shape}, got {tuple(inputs.shape[1:])}')
@@ -601,10 +615,7 @@ class AFSDLocalizer(AFSDBase):
                  input_range: Optional[Sequence[int]] = None,
                  norm_groups: int = 32,
                  **kwargs):
-        if input_range is not None and input_range[1] - input_range[0] != in_channels:
-            raise ValueError(f'input_range {tuple(input_range)} holds '
-                             f'{input_range[1] - input_range[0]} channels, in_channels is '
-                             f'{in_channels}')
+        check_input_range(input_range, in_channels)
         super().__init__(num_classes, window_size, 1, frame_ratio, channels=channels,
                          num_levels=num_levels, frame_channels=frame_channels,
                          norm_groups=norm_groups, **kwargs)
@@ -618,14 +629,6 @@ class AFSDLocalizer(AFSDBase):
     @property
     def input_shape(self) -> Tuple[int, ...]:
         return (self.in_channels, self.window_size)
-
-    def select_inputs(self, inputs: Union[torch.Tensor, List[torch.Tensor]]) -> torch.Tensor:
-        """Stack the windows, keep ``input_range``, check the shape."""
-        if isinstance(inputs, (list, tuple)):
-            inputs = torch.stack(inputs)
-        if self.input_range is not None:
-            inputs = inputs[:, self.input_range[0]:self.input_range[1]]
-        return super().select_inputs(inputs)
 
     def pyramid(self, x: torch.Tensor) -> Tuple[List[torch.Tensor], torch.Tensor]:
         levels = [self.stem(x)]
@@ -653,6 +656,8 @@ class AFSD(AFSDBase):
         window_size: ``T`` frames per window (AFSD: 256).
         crop_size: ``H = W`` of the frames (AFSD: 96).
         feature_channels: channels of the two maps.
+        input_range: ``(start, stop)`` channels of the input to use (e.g. ``(3, 5)``, the flow
+            of ``'RGB+Flow'`` windows, in a two-stream fusion).
         **kwargs: :class:`AFSDBase`'s ``channels``, ``num_levels``, ``frame_channels``, loss
             weights, ``norm_groups``, ``test_cfg``.
     """
@@ -664,6 +669,7 @@ class AFSD(AFSDBase):
                  window_size: int = 256,
                  crop_size: int = 96,
                  feature_channels: Sequence[int] = (832, 1024),
+                 input_range: Optional[Sequence[int]] = None,
                  channels: int = 512,
                  num_levels: int = 6,
                  norm_groups: int = 32,
@@ -672,9 +678,11 @@ class AFSD(AFSDBase):
             raise ValueError(f'crop_size {crop_size} must be a multiple of 32')
         if num_levels < 2:
             raise ValueError(f'num_levels must be at least 2 (the two maps), got {num_levels}')
+        check_input_range(input_range, in_channels)
         super().__init__(num_classes, window_size, 4, 1, channels=channels,
                          num_levels=num_levels, norm_groups=norm_groups, **kwargs)
         self.in_channels, self.crop_size = in_channels, crop_size
+        self.input_range = None if input_range is None else tuple(input_range)
         self.lateral = nn.ModuleList(
             nn.Sequential(nn.Conv3d(width, channels, (1, crop_size // scale, crop_size // scale)),
                           nn.GroupNorm(norm_groups, channels), nn.ReLU(inplace=True))

@@ -21,7 +21,7 @@ from mmaction.structures import ActionDataSample
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
-from vsgt_projects.gaf.gaf import AFSD, SameConv1d, glorot_uniform_
+from vsgt_projects.gaf.gaf import AFSD, SameConv1d, TwoStreamFusion, glorot_uniform_
 from vsgt_projects.gaf.tools.convert_official_checkpoint import convert
 
 torch.set_num_threads(1)
@@ -206,6 +206,29 @@ def test_official_padding_initialisation_and_kernels():
     layer = nn.Conv1d(4, 6, 3)
     glorot_uniform_(layer)
     assert layer.weight.abs().max() <= math.sqrt(3 / 15) and not layer.bias.any()
+
+
+def test_fusion_averages_the_raw_outputs_of_each_streams_channels():
+    """test.py --fusion: the mean of the RGB model's outputs (channels 0-2) and the flow model's
+    (channels 3-4), decoded once."""
+    torch.manual_seed(0)
+    stream = dict(num_classes=3, window_size=64, crop_size=32, channels=16, frame_channels=16,
+                  num_levels=4, norm_groups=4)
+    fusion = TwoStreamFusion(
+        rgb=dict(type='AFSD', backbone=dict(type='MapsStandIn'), input_range=(0, 3), **stream),
+        flow=dict(type='AFSD', backbone=dict(type='MapsStandIn', in_channels=2), in_channels=2,
+                  input_range=(3, 5), **stream)).eval()
+    x = torch.rand(1, 5, 64, 32, 32) * 2 - 1
+    with torch.no_grad():
+        fused = fusion(x, mode='tensor')
+        rgb, flow = fusion.rgb.detect(x[:, :3]), fusion.flow.detect(x[:, 3:])
+    for key in ('distances', 'logits', 'offsets', 'prop_logits', 'quality'):
+        assert torch.allclose(fused[key], (rgb[key] + flow[key]) / 2)
+    assert not torch.allclose(rgb['logits'], flow['logits'])
+    with pytest.raises(ValueError, match=r'input_range \(3, 6\) holds 3 channels, in_channels '
+                                         r'is 2'):
+        AFSD(backbone=dict(type='MapsStandIn', in_channels=2), in_channels=2,
+             input_range=(3, 6), **stream)
 
 
 def test_small_crops_and_fewer_levels_train():
