@@ -3,8 +3,9 @@ from .afsd import (AFSDLocalizer, ProposalBranch, assign_priors, boundary_labels
                    boundary_regions, complement_intervals, paste_background, softmax_focal_loss)
 from .distill import GAFStudent
 from .fusion import TwoStreamFusion, join_stream_checkpoints
-from .gaf import GAF, FeatureAttention, FeatureCVAE, kl_to_attention
-from .optim import GAFOptimWrapperConstructor
+from .gaf import (GAF, FeatureAttention, FeatureCVAE, MapAttention, MapCVAE, gaf_init_weights,
+                  kl_to_attention, pull_scale)
+from .optim import GAFOptimWrapperConstructor, GAFTrainLoop
 from .pooling import boundary_max_pool, max_sparse_table
 
 __all__ = [
@@ -12,5 +13,6 @@ __all__ = [
     'softmax_focal_loss', 'TwoStreamFusion', 'join_stream_checkpoints', 'GAF',
     'FeatureAttention', 'FeatureCVAE', 'complement_intervals', 'kl_to_attention',
     'paste_background',
+    'MapAttention', 'MapCVAE', 'gaf_init_weights', 'pull_scale', 'GAFTrainLoop',
     'GAFOptimWrapperConstructor', 'GAFStudent', 'boundary_max_pool', 'max_sparse_table'
 ]
