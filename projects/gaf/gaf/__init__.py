@@ -1,6 +1,7 @@
 """GAF (generative attention on feature semantics) and the AFSD detector it sits on."""
-from .afsd import (AFSDLocalizer, ProposalBranch, assign_priors, boundary_labels,
-                   boundary_regions, complement_intervals, paste_background, softmax_focal_loss)
+from .afsd import (AFSD, AFSDBase, AFSDLocalizer, ProposalBranch, SameConv1d, assign_priors,
+                   boundary_labels, boundary_ranges, boundary_regions, complement_intervals,
+                   glorot_uniform_, paste_background, softmax_focal_loss)
 from .distill import GAFStudent
 from .fusion import TwoStreamFusion, join_stream_checkpoints
 from .gaf import (GAF, FeatureAttention, FeatureCVAE, MapAttention, MapCVAE, gaf_init_weights,
@@ -9,7 +10,8 @@ from .optim import GAFOptimWrapperConstructor, GAFTrainLoop
 from .pooling import boundary_max_pool, max_sparse_table
 
 __all__ = [
-    'AFSDLocalizer', 'ProposalBranch', 'assign_priors', 'boundary_labels', 'boundary_regions',
+    'AFSD', 'AFSDBase', 'AFSDLocalizer', 'ProposalBranch', 'SameConv1d', 'assign_priors',
+    'boundary_labels', 'boundary_ranges', 'boundary_regions', 'glorot_uniform_',
     'softmax_focal_loss', 'TwoStreamFusion', 'join_stream_checkpoints', 'GAF',
     'FeatureAttention', 'FeatureCVAE', 'complement_intervals', 'kl_to_attention',
     'paste_background',

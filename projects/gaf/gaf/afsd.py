@@ -16,23 +16,56 @@ from .pooling import boundary_max_pool, max_sparse_table
 Outputs = Dict[str, torch.Tensor]
 
 
+class SameConv1d(nn.Conv1d):
+    """Conv1d with TensorFlow's 'same' padding, AFSD's ``Unit1D``: ``max(k - s, 0)`` steps in
+    all when the stride ``s`` divides the length ``t`` (else ``max(k - t % s, 0)``), the smaller
+    half before (a stride-2 k=3 conv on an even length pads 0 before, 1 after)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 1,
+                 stride: int = 1, bias: bool = True):
+        super().__init__(in_channels, out_channels, kernel_size, stride, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        (kernel, ), (stride, ) = self.kernel_size, self.stride
+        length = x.shape[-1]
+        pad = max(kernel - (stride if length % stride == 0 else length % stride), 0)
+        return super().forward(F.pad(x, (pad // 2, pad - pad // 2)))
+
+
 def conv_gn_relu(in_channels: int, out_channels: int, kernel_size: int = 1, stride: int = 1,
                  groups: int = 32) -> nn.Sequential:
-    """Conv1d (same padding) + GroupNorm + ReLU, AFSD's ``Unit1D`` block."""
+    """Conv1d ('same' padding) + GroupNorm + ReLU, AFSD's ``Unit1D`` block."""
     return nn.Sequential(
-        nn.Conv1d(in_channels, out_channels, kernel_size, stride, padding=kernel_size // 2),
+        SameConv1d(in_channels, out_channels, kernel_size, stride),
         nn.GroupNorm(groups, out_channels), nn.ReLU(inplace=True))
 
 
-def boundary_regions(segments: torch.Tensor, unit: float, offset: float = -0.5) -> torch.Tensor:
-    """AFSD's start and end ranges of segments, ``(..., 2)`` in window steps -> ``(..., 4)`` in
-    the index coordinates of a feature whose index ``i`` sits at window step
-    ``(i - offset) / unit``: ``[s - w / 10, s + w / 4]`` and ``[e - w / 4, e + w / 10]``
-    (``w = e - s``), each side at least one index."""
-    start, end = segments[..., 0] * unit + offset, segments[..., 1] * unit + offset
-    width = end - start
-    inner, outer = (width / 4).clamp(min=1), (width / 10).clamp(min=1)
-    return torch.stack([start - outer, start + inner, end - inner, end + outer], dim=-1)
+def glorot_uniform_(module: nn.Module) -> None:
+    """AFSD's ``reset_params``: every Conv1d/2d/3d weight ~ U(-a, a), ``a = sqrt(3 / max(1,
+    (fan_in + fan_out) / 2))``, biases 0."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose3d)):
+            fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(m.weight)
+            limit = math.sqrt(3. / max(1., (fan_in + fan_out) / 2.))
+            nn.init.uniform_(m.weight, -limit, limit)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
+def boundary_ranges(start: torch.Tensor, end: torch.Tensor, length: torch.Tensor
+                    ) -> torch.Tensor:
+    """AFSD's start and end ranges ``(..., 4)``, rounded: ``[s - l / 10, s + l / 4]`` and
+    ``[e - l / 4, e + l / 10]`` (each side at least 1) of segments ``[s, e]`` of length ``l``."""
+    inner, outer = (length / 4).clamp(min=1), (length / 10).clamp(min=1)
+    return torch.stack([start - outer, start + inner, end - inner, end + outer], dim=-1).round()
+
+
+def boundary_regions(segments: torch.Tensor, unit: float = 1.) -> torch.Tensor:
+    """The frame-level ranges (:func:`boundary_ranges`) of ``(..., 2)`` segments whose ends
+    are ``unit`` frames per window step, as AFSD's: frame index = position, length
+    ``e - s + 1``."""
+    start, end = segments[..., 0] * unit, segments[..., 1] * unit
+    return boundary_ranges(start, end, end - start + 1)
 
 
 class ProposalBranch(nn.Module):
@@ -94,25 +127,28 @@ def giou_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def softmax_focal_loss(logits: torch.Tensor, targets: torch.Tensor, gamma: float = 2.,
-                       alpha: float = 0.25) -> torch.Tensor:
-    """AFSD's softmax focal loss, summed: ``-a_t (1 - p_t)^gamma log p_t``, ``a_t = alpha`` for
-    background (target 0) and ``1 - alpha`` for the classes."""
-    log_p = F.log_softmax(logits, -1).gather(1, targets[:, None])[:, 0]
+                       alpha: float = 0.25, eps: float = 1e-6) -> torch.Tensor:
+    """AFSD's softmax focal loss, summed: ``-a_t (1 - p_t)^gamma log p_t`` with
+    ``p_t = softmax + eps``, ``a_t = alpha`` for background (target 0) and ``1 - alpha`` for the
+    classes."""
+    p = F.softmax(logits, -1).gather(1, targets[:, None])[:, 0] + eps
     weight = torch.where(targets == 0, alpha, 1 - alpha)
-    return -(weight * (1 - log_p.exp())**gamma * log_p).sum()
+    return -(weight * (1 - p)**gamma * p.log()).sum()
 
 
-def boundary_labels(gt_segments: torch.Tensor, num_frames: int, frame_ratio: int
+def boundary_labels(gt_segments: torch.Tensor, num_frames: int, frame_ratio: int = 1
                     ) -> torch.Tensor:
-    """``(2, num_frames)`` start / end labels of the frame-level branch: 1 on the frames within
-    ``max(L / 10, 2) / 2`` frames of a boundary (``L`` the action's length in frames)."""
+    """``(2, num_frames)`` start / end labels of the frame-level branch, as AFSD's: segments in
+    window steps of ``frame_ratio`` frames (index = position), ``d = max(L / 10, 2)`` (``L``
+    the length in frames), 1 on the frames ``round(b - d / 2) .. round(b + d / 2)`` around each
+    boundary ``b``."""
     labels = gt_segments.new_zeros(2, num_frames)
-    frames = torch.arange(num_frames, device=gt_segments.device, dtype=gt_segments.dtype)
-    for start, end in (gt_segments * frame_ratio - 0.5).tolist():
+    for start, end in (gt_segments * frame_ratio).tolist():
         radius = max((end - start) / 10, 2.) / 2
         for row, centre in enumerate((start, end)):
-            near = (frames >= round(centre - radius)) & (frames <= round(centre + radius))
-            labels[row, near] = 1.
+            lo = min(max(round(centre - radius), 0), num_frames - 1)
+            hi = min(max(round(centre + radius), 0), num_frames - 1)
+            labels[row, lo:hi + 1] = 1.
     return labels
 
 
@@ -130,101 +166,96 @@ def complement_intervals(gt_segments: torch.Tensor, num_valid: float,
     return torch.tensor(gaps, dtype=gt_segments.dtype, device=gt_segments.device).reshape(-1, 2)
 
 
-def paste_background(window: torch.Tensor, gt_segments: torch.Tensor, num_valid: int
-                     ) -> Optional[Tuple[torch.Tensor, torch.Tensor]]:
-    """AFSD's boundary-consistency augmentation on one ``(C, T)`` window of features.
+def paste_background(window: torch.Tensor, gt_segments: torch.Tensor, num_valid: int,
+                     th: Optional[int] = None) -> Optional[Tuple[torch.Tensor, torch.Tensor]]:
+    """AFSD's boundary-consistency augmentation (``augment_``) on one window ``(C, T, ...)``.
 
-    ``th`` = the shortest action's length (steps, rounded up). An action longer than ``2 th``
-    is cut at a step ``t`` at least ``th`` from its ends, and a background span of ``th`` steps
-    from a gap between the actions is moved into the cut (the steps between the two shift by
-    ``th``, the window keeps its length). Choices are drawn from torch's generator.
+    An action longer than ``2 th`` (``th``: the shortest action's length in steps, rounded up,
+    unless given) is cut at a step ``t`` (``ceil(s) + floor(th) .. ceil(s) + ceil(L - th) - 1``),
+    and ``th`` steps of a background region (a gap between the sorted boundaries of the
+    actions and ``0``, ``num_valid - 1`` longer than ``th``) are moved into the cut; the steps
+    between the two shift by ``th``, the window keeps its length. Choices are drawn from
+    torch's generator. A span starting at or after the action's end counts as following it
+    (AFSD's code takes the other branch when it starts exactly at the end).
 
     Returns:
         The new window and ``(3, 2)`` segments in window steps: the action's part before the
-        pasted span, its part after, and the span; None when no action is long enough or no
-        gap holds ``th`` steps.
+        pasted span, its part after, and the span's inside (``[t + 1, t + th - 1]`` when the
+        span follows the action); None when no action is long enough or no region fits.
     """
     if len(gt_segments) == 0:
         return None
-    th = max(1, math.ceil(float((gt_segments[:, 1] - gt_segments[:, 0]).min())))
-    actions = [(s, e) for s, e in gt_segments.tolist()
-               if math.floor(e - th) >= math.ceil(s + th)]
-    gaps = [(math.ceil(s), math.floor(e)) for s, e in complement_intervals(
-        gt_segments, num_valid).tolist() if math.floor(e) - math.ceil(s) > th]
-    if not actions or not gaps:
+    if th is None:
+        th = math.ceil(float((gt_segments[:, 1] - gt_segments[:, 0]).min()))
+    actions = [(s, e) for s, e in gt_segments.tolist() if e - s > 2 * th]
+    times = sorted([t for segment in gt_segments.tolist() for t in segment] +
+                   [0., float(num_valid - 1)])
+    annotated = [list(segment) for segment in gt_segments.tolist()]
+    regions = [(math.ceil(a), math.floor(b)) for a, b in zip(times[:-1], times[1:])
+               if [a, b] not in annotated and math.floor(b) - math.ceil(a) > th]
+    if not actions or not regions:
         return None
 
     def pick(count: int) -> int:
         return int(torch.randint(count, ()))
 
     start, end = actions[pick(len(actions))]
-    cut = math.ceil(start + th) + pick(math.floor(end - th) - math.ceil(start + th) + 1)
-    gap_start, gap_end = gaps[pick(len(gaps))]
-    span = gap_start + pick(gap_end - th - gap_start + 1)
+    t = math.floor(th) + pick(math.ceil(end - start - th) - math.floor(th)) + math.ceil(start)
+    region_start, region_end = regions[pick(len(regions))]
+    span = region_start + pick(region_end - region_start - th)
     new = window.clone()
-    if span >= cut:  # the gap follows the action: steps cut..span move right
-        new[:, cut:cut + th] = window[:, span:span + th]
-        new[:, cut + th:span + th] = window[:, cut:span]
-        parts = [[start, cut], [cut + th, min(end + th, num_valid)], [cut, cut + th]]
-    else:  # the gap precedes it: steps span+th..cut move left
-        new[:, span:cut - th] = window[:, span + th:cut]
-        new[:, cut - th:cut] = window[:, span:span + th]
-        parts = [[max(start - th, 0), cut - th], [cut, end], [cut - th, cut]]
+    if span >= end:  # the span follows the action: steps t..span move right
+        new[:, t:t + th] = window[:, span:span + th]
+        new[:, t + th:span + th] = window[:, t:span]
+        parts = [[start, t], [t + th, end + th], [t + 1, t + th - 1]]
+    else:  # it precedes the action: steps span + th..t move left
+        new[:, span:t - th] = window[:, span + th:t]
+        new[:, t - th:t] = window[:, span:span + th]
+        parts = [[start - th, t - th], [t, end], [t - th + 1, t - 1]]
     return new, torch.tensor(parts, dtype=gt_segments.dtype, device=gt_segments.device)
 
 
-@MODELS.register_module()
-class AFSDLocalizer(BaseModel):
-    """AFSD, the anchor-free saliency-based detector, on a window of features.
+class AFSDBase(BaseModel):
+    """What the two AFSD variants share: the coarse head, the refinement, losses, inference.
 
-    ``(B, C, T)`` features (optionally the channels ``input_range`` only) -> level 0, a 1x1
-    conv, and ``num_levels - 1`` stride-2 convs: priors at the centres of the ``T / 2^l``
-    positions of every level. The frame-level branch upsamples level 0 ``frame_ratio`` times
-    (AFSD's frames; 4 with features one per four frames) and holds start and end features
-    (halves). Coarse head: shared towers, per prior two distances ``stride x exp(s_l x)`` and
+    The variants build the pyramid (:meth:`pyramid`: level features, coarsest last, and the
+    frame-level feature). Priors sit at the centres of the positions of every level, level
+    ``l`` one per ``level0_stride x 2^l`` window steps. The frame-level branch (AFSD's
+    ``deconv``) holds ``window_size x frame_ratio`` frames, nearest-upsampled from level 0,
+    start and end features in its halves. Coarse head: shared towers, per prior two distances
+    (window steps) ``exp(s_l x)`` (times the level's stride with ``distances_in_strides``) and
     ``num_classes + 1`` logits (0 = background). Refinement: :class:`ProposalBranch` pooled
-    over the coarse segment's boundary ranges -> offsets in units of half the coarse width,
-    logits, an IoU-quality logit.
+    over the coarse segment's boundary ranges (level indices ``i``, length = sum of the two
+    distances; frame indices = positions, length ``e - s + 1``; all rounded) -> offsets in units
+    of half the coarse width, logits, and AFSD's quality (``center_head``, k=3).
 
-    Losses (AFSD's command line: ``lw`` localisation, ``cw`` classification weights, ``piou``
-    the coarse tIoU for a refined positive): coarse GIoU x ``lw`` and softmax focal x ``cw``
-    (per positive prior); refined L1 x ``lw`` and focal x ``cw`` on the priors whose coarse
-    segment reaches ``piou`` with their ground truth (per such prior); quality BCE to the
-    refined tIoU x ``cw``; start/end BCE of the frame-level branch (tanh-mean of the half's
-    channels) plus ``prop_boundary_weight`` x the same on the level-0 boundary features of both
-    refinement branches; AFSD's boundary-consistency triplet loss x ``ssl_weight``
-    (:meth:`ssl_loss`). Priors centred in the padding after ``num_valid`` steps are ignored.
+    Losses (AFSD's ``MultiSegmentLoss`` and ``train.py``; ``lw`` localisation and ``cw``
+    classification weights, ``piou`` the coarse tIoU for a refined positive): coarse GIoU x
+    ``lw`` and softmax focal x ``cw`` (per positive prior); refined L1 x ``lw`` and focal x
+    ``cw`` on the priors whose coarse segment reaches ``piou`` with their ground truth (per such
+    prior); quality BCE to the refined tIoU x ``cw``; start/end BCE of the frame-level branch
+    (tanh-mean of the half's channels) plus ``prop_boundary_weight`` x the same on the level-0
+    boundary features of both refinement branches; the boundary-consistency triplet loss x
+    ``ssl_weight`` (:meth:`ssl_loss`). Priors centred in the padding after ``num_valid`` steps
+    are ignored.
 
-    Inference: score ``mean(softmax coarse, softmax refined) x sigmoid(quality)`` per class,
-    refined segments, candidates above ``score_thr``, the ``max_per_window`` best, mapped to
-    seconds (the metric merges windows and runs the per-class Gaussian soft-NMS).
+    Inference (AFSD's ``test.py``): score ``mean(softmax coarse, softmax refined) x
+    sigmoid(quality)`` per class, refined segments clipped to the window, candidates above
+    ``score_thr`` (the best ``max_per_window``; None: all), mapped to seconds (the metric
+    merges windows and runs the per-class Gaussian soft-NMS).
 
-    Args:
-        in_channels: feature width (of ``input_range`` when given).
-        window_size: ``T``, a multiple of ``2^(num_levels - 1)``.
-        num_classes: action classes.
-        channels: pyramid and head width (AFSD: 512).
-        num_levels: pyramid levels (AFSD: 6, on 64 steps).
-        frame_ratio: frame-level steps per window step.
-        frame_channels: frame-level width (halves: start, end).
-        input_range: ``(start, stop)`` channels of the input to use (e.g. the RGB half).
-        lw, cw, piou: AFSD's loss weights and refinement tIoU.
-        boundary_weight, prop_boundary_weight: weights of the start/end losses.
-        ssl_weight: weight of the boundary-consistency triplet loss (AFSD's ``ssl``; 0 off).
-        focal_gamma, focal_alpha: the focal loss (``alpha`` is the background's weight).
-        norm_groups: GroupNorm groups.
-        test_cfg: ``score_thr``, ``max_per_window``.
+    Convolutions start as AFSD's ``reset_params`` (:func:`glorot_uniform_`).
     """
+    distances_in_strides = False
 
     def __init__(self,
-                 in_channels: int,
-                 window_size: int,
                  num_classes: int,
+                 window_size: int,
+                 level0_stride: int,
+                 frame_ratio: int,
                  channels: int = 512,
                  num_levels: int = 6,
-                 frame_ratio: int = 4,
                  frame_channels: int = 512,
-                 input_range: Optional[Sequence[int]] = None,
                  lw: float = 10.,
                  cw: float = 1.,
                  piou: float = 0.5,
@@ -238,26 +269,19 @@ class AFSDLocalizer(BaseModel):
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        if window_size % 2**(num_levels - 1):
+        coarsest = level0_stride * 2**(num_levels - 1)
+        if window_size % coarsest:
             raise ValueError(f'window_size {window_size} must be a multiple of '
-                             f'2^(num_levels - 1) = {2**(num_levels - 1)}')
-        if input_range is not None and input_range[1] - input_range[0] != in_channels:
-            raise ValueError(f'input_range {tuple(input_range)} holds '
-                             f'{input_range[1] - input_range[0]} channels, in_channels is '
-                             f'{in_channels}')
-        self.in_channels, self.window_size, self.num_classes = in_channels, window_size, \
-            num_classes
-        self.input_range = None if input_range is None else tuple(input_range)
-        self.num_levels, self.frame_ratio = num_levels, frame_ratio
+                             f'{level0_stride} x 2^(num_levels - 1) = {coarsest}')
+        self.window_size, self.num_classes = window_size, num_classes
+        self.num_levels, self.level0_stride, self.frame_ratio = num_levels, level0_stride, \
+            frame_ratio
         self.lw, self.cw, self.piou = lw, cw, piou
         self.boundary_weight, self.prop_boundary_weight = boundary_weight, prop_boundary_weight
         self.ssl_weight = ssl_weight
         self.focal_gamma, self.focal_alpha = focal_gamma, focal_alpha
-        self.test_cfg = dict(dict(score_thr=0.01, max_per_window=1000), **(test_cfg or {}))
+        self.test_cfg = dict(dict(score_thr=0.01, max_per_window=None), **(test_cfg or {}))
         groups = norm_groups
-        self.stem = conv_gn_relu(in_channels, channels, groups=groups)
-        self.downsample = nn.ModuleList(
-            conv_gn_relu(channels, channels, 3, 2, groups) for _ in range(num_levels - 1))
         self.frame_branch = nn.Sequential(
             conv_gn_relu(channels, frame_channels, 3, groups=groups),
             conv_gn_relu(frame_channels, frame_channels, 3, groups=groups),
@@ -266,15 +290,15 @@ class AFSDLocalizer(BaseModel):
                                          for _ in range(2)))
         self.conf_tower = nn.Sequential(*(conv_gn_relu(channels, channels, 3, groups=groups)
                                           for _ in range(2)))
-        self.loc_head = nn.Conv1d(channels, 2, 3, padding=1)
-        self.conf_head = nn.Conv1d(channels, num_classes + 1, 3, padding=1)
+        self.loc_head = SameConv1d(channels, 2, 3)
+        self.conf_head = SameConv1d(channels, num_classes + 1, 3)
         self.loc_scales = nn.Parameter(torch.ones(num_levels))
         self.loc_branch = ProposalBranch(channels, frame_channels, groups)
         self.conf_branch = ProposalBranch(channels, frame_channels, groups)
-        self.prop_loc_head = nn.Conv1d(channels, 2, 1)
-        self.prop_conf_head = nn.Conv1d(channels, num_classes + 1, 1)
-        self.quality_head = nn.Conv1d(channels, 1, 1)
-        strides = [2**level for level in range(num_levels)]
+        self.prop_loc_head = SameConv1d(channels, 2, 1)
+        self.prop_conf_head = SameConv1d(channels, num_classes + 1, 1)
+        self.quality_head = SameConv1d(channels, 1, 3)
+        strides = [level0_stride * 2**level for level in range(num_levels)]
         self.register_buffer('prior_centres', torch.cat([
             (torch.arange(window_size // stride) + 0.5) * stride for stride in strides]),
             persistent=False)
@@ -283,45 +307,59 @@ class AFSDLocalizer(BaseModel):
             persistent=False)
 
     # ---------------------------------------------------------------- forward
+    @property
+    def input_shape(self) -> Tuple[int, ...]:
+        """The shape of one window the model takes."""
+        raise NotImplementedError
+
     def select_inputs(self, inputs: Union[torch.Tensor, List[torch.Tensor]]) -> torch.Tensor:
-        """Stack the windows, keep ``input_range``, check the shape."""
+        """Stack the windows, check the shape."""
         if isinstance(inputs, (list, tuple)):
             inputs = torch.stack(inputs)
-        if self.input_range is not None:
-            inputs = inputs[:, self.input_range[0]:self.input_range[1]]
-        if inputs.shape[1:] != (self.in_channels, self.window_size):
-            raise ValueError(f'{type(self).__name__} expects windows of {self.in_channels} '
-                             f'channels x {self.window_size} steps, got {tuple(inputs.shape[1:])}')
+        if tuple(inputs.shape[1:]) != self.input_shape:
+            raise ValueError(f'{type(self).__name__} expects windows of shape '
+                             f'{self.input_shape}, got {tuple(inputs.shape[1:])}')
         return inputs
 
     def pyramid(self, x: torch.Tensor) -> Tuple[List[torch.Tensor], torch.Tensor]:
-        """The level features and the frame-level feature of ``(B, C, T)`` features."""
-        levels = [self.stem(x)]
-        for layer in self.downsample:
-            levels.append(layer(levels[-1]))
-        return levels, self.frame_branch(F.interpolate(levels[0], scale_factor=self.frame_ratio))
+        """The level features ``(B, channels, T / stride_l)`` and the frame-level feature
+        ``(B, frame_channels, T x frame_ratio)`` of windows ``x``."""
+        raise NotImplementedError
+
+    def frame_feature(self, level0: torch.Tensor) -> torch.Tensor:
+        """AFSD's frame-level branch: level 0 nearest-upsampled to the frames, ``deconv``."""
+        return self.frame_branch(F.interpolate(level0, size=self.window_size * self.frame_ratio))
 
     def detect(self, x: torch.Tensor) -> Outputs:
-        """Raw outputs on ``(B, C, T)`` features: ``distances`` ``(B, N, 2)`` (window steps
-        from the prior centre), ``logits`` ``(B, N, K + 1)``, ``offsets`` ``(B, N, 2)`` (units of
-        half the coarse width), ``prop_logits`` ``(B, N, K + 1)``, ``quality`` ``(B, N)``, the
+        """Raw outputs of windows ``x`` (:meth:`head`)."""
+        return self.head(*self.pyramid(x))
+
+    def head(self, levels: List[torch.Tensor], frame: torch.Tensor) -> Outputs:
+        """Raw outputs on the pyramid: ``distances`` ``(B, N, 2)`` (window steps from the prior
+        centre), ``logits`` ``(B, N, K + 1)``, ``offsets`` ``(B, N, 2)`` (units of half the
+        coarse width), ``prop_logits`` ``(B, N, K + 1)``, ``quality`` ``(B, N)``, the
         frame-level ``start`` / ``end`` probabilities ``(B, T x frame_ratio)`` and
-        ``prop_start`` / ``prop_end`` ``(2, B, T)`` (loc and conf branches, level 0)."""
-        levels, frame = self.pyramid(x)
+        ``prop_start`` / ``prop_end`` ``(2, B, T / level0_stride)`` (loc and conf branches,
+        level 0)."""
         frame_table = max_sparse_table(frame)
         outputs = {key: [] for key in ('distances', 'logits', 'offsets', 'prop_logits',
                                        'quality')}
         for level, feature in enumerate(levels):
-            stride = 2**level
+            stride = self.level0_stride * 2**level
             loc, conf = self.loc_tower(feature), self.conf_tower(feature)
-            distances = stride * torch.exp(self.loc_scales[level] * self.loc_head(loc))
-            distances = distances.transpose(1, 2)  # (B, t, 2)
-            centres = (torch.arange(feature.shape[-1], device=x.device) + 0.5) * stride
+            distances = torch.exp(self.loc_scales[level] * self.loc_head(loc)).transpose(1, 2)
+            if self.distances_in_strides:
+                distances = stride * distances  # (B, t, 2)
             with torch.no_grad():
-                coarse = torch.stack([centres - distances[..., 0],
-                                      centres + distances[..., 1]], -1)
-                regions = boundary_regions(coarse, 1 / stride)
-                frame_regions = boundary_regions(coarse, float(self.frame_ratio))
+                index = torch.arange(feature.shape[-1], device=feature.device,
+                                     dtype=distances.dtype)
+                steps = distances / stride
+                regions = boundary_ranges(index - steps[..., 0], index + steps[..., 1],
+                                          steps[..., 0] + steps[..., 1])
+                centres = (index + 0.5) * stride
+                frame_regions = boundary_regions(torch.stack(
+                    [centres - distances[..., 0], centres + distances[..., 1]], -1),
+                    float(self.frame_ratio))
             loc_feature, loc_boundary = self.loc_branch(loc, frame, regions, frame_regions,
                                                         frame_table)
             conf_feature, conf_boundary = self.conf_branch(conf, frame, regions, frame_regions,
@@ -346,7 +384,7 @@ class AFSDLocalizer(BaseModel):
     def forward(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
                 data_samples: Optional[List] = None, mode: str = 'tensor'):
         """``mode='loss'``: dict of losses; ``'predict'``: data samples with ``pred_instances``
-        (seconds of the whole video); ``'tensor'``: the raw outputs (:meth:`detect`)."""
+        (seconds of the whole video); ``'tensor'``: the raw outputs (:meth:`head`)."""
         x = self.select_inputs(inputs)
         num_valid = None if data_samples is None else self._valid_steps(data_samples)
         outputs = self.detect(self.detector_input(x, num_valid))
@@ -386,9 +424,11 @@ class AFSDLocalizer(BaseModel):
         Each window gets :func:`paste_background`; the detector (on :meth:`detector_input` of
         the new windows) pools the end range of the action's first part (anchor), the start
         range of its second part (positive) and that of the pasted span (negative) from the
-        frame-level feature and the level-0 boundary features of both refinement branches
-        (anchor from the end half of the channels, the others from the start half): triplet
-        margin loss (margin 1), weights 1, 0.1, 0.1. Zero when no window can be augmented.
+        frame-level feature (frame ranges of :func:`boundary_regions`) and the level-0
+        boundary features of both refinement branches (the frame ranges / the frames per
+        level-0 step, truncated; anchor from the end half of the channels, the others from
+        the start half): triplet margin loss (margin 1), weights 1, 0.1, 0.1, averaged over
+        the augmented windows. Zero when no window can be augmented.
         """
         if not self.ssl_weight:
             return {}
@@ -405,11 +445,13 @@ class AFSDLocalizer(BaseModel):
         levels, frame = self.pyramid(self.detector_input(torch.stack(windows), num_valid))
         boundaries = [branch.boundary(tower(levels[0])) for branch, tower in
                       ((self.loc_branch, self.loc_tower), (self.conf_branch, self.conf_tower))]
-        segments = torch.stack(triplets)
+        frame_ranges = boundary_regions(torch.stack(triplets), float(self.frame_ratio))
+        level_ranges = (frame_ranges / (self.level0_stride * self.frame_ratio)).trunc()
         loss = 0.
-        for feature, unit, weight in ((frame, float(self.frame_ratio), 1.),
-                                      (boundaries[0], 1., 0.1), (boundaries[1], 1., 0.1)):
-            pooled = boundary_max_pool(feature, boundary_regions(segments, unit))
+        for feature, ranges, weight in ((frame, frame_ranges, 1.), (boundaries[0], level_ranges,
+                                                                     0.1),
+                                        (boundaries[1], level_ranges, 0.1)):
+            pooled = boundary_max_pool(feature, ranges)
             half = pooled.shape[1] // 2
             loss = loss + weight * F.triplet_margin_loss(
                 pooled[:, half:, 0], pooled[:, :half, 1], pooled[:, :half, 2], margin=1.)
@@ -481,12 +523,14 @@ class AFSDLocalizer(BaseModel):
 
     def boundary_loss(self, outputs: Outputs, gt_segments: List[torch.Tensor],
                       num_valid: List[int]) -> Dict[str, torch.Tensor]:
-        """Start / end BCE of the frame-level branch (+ the level-0 boundary features)."""
+        """Start / end BCE of the frame-level branch (+ the level-0 boundary features, against
+        every ``level0_stride x frame_ratio``-th frame's label)."""
         ratio, frames = self.frame_ratio, self.window_size * self.frame_ratio
         labels = torch.stack([boundary_labels(gt, frames, ratio) for gt in gt_segments])
         frame_valid = torch.stack([torch.arange(frames, device=labels.device) < n * ratio
                                    for n in num_valid])
-        step_labels, step_valid = labels[..., ::ratio], frame_valid[..., ::ratio]
+        every = self.level0_stride * ratio
+        step_labels, step_valid = labels[..., ::every], frame_valid[..., ::every]
         losses = {}
         for row, name in enumerate(('start', 'end')):
             frame_loss = F.binary_cross_entropy(
@@ -513,8 +557,143 @@ class AFSDLocalizer(BaseModel):
                 (self.prior_centres < num_valid)[:, None]
             prior, label = torch.nonzero(candidate, as_tuple=True)
             score = scores[b, prior, label].detach()
-            order = score.argsort(descending=True)[:cfg['max_per_window']]
+            order = score.argsort(descending=True)[:cfg['max_per_window']]  # None: all
             sample.pred_instances = InstanceData(
                 segments=window_to_seconds(segments[prior[order]], sample.metainfo),
                 scores=score[order], labels=label[order])
         return data_samples
+
+
+@MODELS.register_module()
+class AFSDLocalizer(AFSDBase):
+    """AFSD (:class:`AFSDBase`) on a window of pre-extracted features.
+
+    ``(B, C, T)`` features (optionally the channels ``input_range`` only) -> level 0, a 1x1
+    conv, and ``num_levels - 1`` stride-2 k=3 convs ('same' padding): priors at the centres of
+    the ``T / 2^l`` positions of every level, distances ``2^l x exp(s_l x)`` window steps. The
+    frame-level branch holds ``frame_ratio`` frames per window step (AFSD's frames: 4 with
+    features one per four frames).
+
+    Args:
+        in_channels: feature width (of ``input_range`` when given).
+        window_size: ``T``, a multiple of ``2^(num_levels - 1)``.
+        num_classes: action classes.
+        channels: pyramid and head width (AFSD: 512).
+        num_levels: pyramid levels (AFSD: 6, on 64 steps).
+        frame_ratio: frame-level steps per window step.
+        frame_channels: frame-level width (halves: start, end).
+        input_range: ``(start, stop)`` channels of the input to use (e.g. the RGB half).
+        norm_groups: GroupNorm groups.
+        **kwargs: :class:`AFSDBase`'s loss weights and ``test_cfg``.
+    """
+    distances_in_strides = True
+
+    def __init__(self,
+                 in_channels: int,
+                 window_size: int,
+                 num_classes: int,
+                 channels: int = 512,
+                 num_levels: int = 6,
+                 frame_ratio: int = 4,
+                 frame_channels: int = 512,
+                 input_range: Optional[Sequence[int]] = None,
+                 norm_groups: int = 32,
+                 **kwargs):
+        if input_range is not None and input_range[1] - input_range[0] != in_channels:
+            raise ValueError(f'input_range {tuple(input_range)} holds '
+                             f'{input_range[1] - input_range[0]} channels, in_channels is '
+                             f'{in_channels}')
+        super().__init__(num_classes, window_size, 1, frame_ratio, channels=channels,
+                         num_levels=num_levels, frame_channels=frame_channels,
+                         norm_groups=norm_groups, **kwargs)
+        self.in_channels = in_channels
+        self.input_range = None if input_range is None else tuple(input_range)
+        self.stem = conv_gn_relu(in_channels, channels, groups=norm_groups)
+        self.downsample = nn.ModuleList(
+            conv_gn_relu(channels, channels, 3, 2, norm_groups) for _ in range(num_levels - 1))
+        glorot_uniform_(self)
+
+    @property
+    def input_shape(self) -> Tuple[int, ...]:
+        return (self.in_channels, self.window_size)
+
+    def select_inputs(self, inputs: Union[torch.Tensor, List[torch.Tensor]]) -> torch.Tensor:
+        """Stack the windows, keep ``input_range``, check the shape."""
+        if isinstance(inputs, (list, tuple)):
+            inputs = torch.stack(inputs)
+        if self.input_range is not None:
+            inputs = inputs[:, self.input_range[0]:self.input_range[1]]
+        return super().select_inputs(inputs)
+
+    def pyramid(self, x: torch.Tensor) -> Tuple[List[torch.Tensor], torch.Tensor]:
+        levels = [self.stem(x)]
+        for layer in self.downsample:
+            levels.append(layer(levels[-1]))
+        return levels, self.frame_feature(levels[0])
+
+
+@MODELS.register_module()
+class AFSD(AFSDBase):
+    """AFSD end to end, as the official ``BDNet``: a video backbone and AFSD's ``CoarsePyramid``.
+
+    Windows ``(B, C, T, H, W)`` of frames (one window step = one frame) -> the backbone's two
+    maps (I3D: Mixed_4f ``(B, 832, T / 4, H / 16, W / 16)`` and Mixed_5c ``(B, 1024, T / 8,
+    H / 32, W / 32)``) -> level 0 by a Conv3d collapsing the space of the first map
+    (kernel ``[1, H / 16, W / 16]``) + GroupNorm + ReLU, level 1 likewise from the second,
+    level 0 += level 1 nearest-upsampled (top-down), levels 2.. by stride-2 k=3 convs from level
+    1. Priors every ``4 x 2^l`` frames, distances ``exp(s_l x)`` frames; the frame-level branch
+    on the ``T`` frames (:class:`AFSDBase`).
+
+    Args:
+        backbone: config of the backbone (mmaction ``MODELS``), returning the two maps.
+        num_classes: action classes.
+        in_channels: 3 for RGB, 2 for optical flow.
+        window_size: ``T`` frames per window (AFSD: 256).
+        crop_size: ``H = W`` of the frames (AFSD: 96).
+        feature_channels: channels of the two maps.
+        **kwargs: :class:`AFSDBase`'s ``channels``, ``num_levels``, ``frame_channels``, loss
+            weights, ``norm_groups``, ``test_cfg``.
+    """
+
+    def __init__(self,
+                 backbone: Dict,
+                 num_classes: int,
+                 in_channels: int = 3,
+                 window_size: int = 256,
+                 crop_size: int = 96,
+                 feature_channels: Sequence[int] = (832, 1024),
+                 channels: int = 512,
+                 num_levels: int = 6,
+                 norm_groups: int = 32,
+                 **kwargs):
+        if crop_size % 32:
+            raise ValueError(f'crop_size {crop_size} must be a multiple of 32')
+        if num_levels < 2:
+            raise ValueError(f'num_levels must be at least 2 (the two maps), got {num_levels}')
+        super().__init__(num_classes, window_size, 4, 1, channels=channels,
+                         num_levels=num_levels, norm_groups=norm_groups, **kwargs)
+        self.in_channels, self.crop_size = in_channels, crop_size
+        self.lateral = nn.ModuleList(
+            nn.Sequential(nn.Conv3d(width, channels, (1, crop_size // scale, crop_size // scale)),
+                          nn.GroupNorm(norm_groups, channels), nn.ReLU(inplace=True))
+            for width, scale in zip(feature_channels, (16, 32)))
+        self.downsample = nn.ModuleList(
+            conv_gn_relu(channels, channels, 3, 2, norm_groups) for _ in range(num_levels - 2))
+        glorot_uniform_(self)
+        self.backbone = MODELS.build(backbone)
+
+    @property
+    def input_shape(self) -> Tuple[int, ...]:
+        return (self.in_channels, self.window_size, self.crop_size, self.crop_size)
+
+    def pyramid(self, x: torch.Tensor) -> Tuple[List[torch.Tensor], torch.Tensor]:
+        return self.neck(self.backbone(x))
+
+    def neck(self, maps: Sequence[torch.Tensor]) -> Tuple[List[torch.Tensor], torch.Tensor]:
+        """The levels and the frame-level feature of the backbone's two maps."""
+        level0, level1 = (lateral(feature).flatten(2)
+                          for lateral, feature in zip(self.lateral, maps))
+        levels = [level0 + F.interpolate(level1, size=level0.shape[-1]), level1]
+        for layer in self.downsample:
+            levels.append(layer(levels[-1]))
+        return levels, self.frame_feature(levels[0])

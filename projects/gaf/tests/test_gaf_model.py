@@ -74,33 +74,45 @@ def _pasted(window, cut, span, th, after):
 
 @pytest.mark.parametrize('seed', range(4))
 def test_background_span_pasted_into_an_action_after_it(seed):
-    """Shortest action 3 steps (th = 3): only [2, 10] is longer than 6, cut at 5..7; the only
-    gap longer than 3 steps is [10, 14] (span at 10 or 11)."""
+    """AFSD's ``augment_``: shortest action 3 steps (th = 3): only [2, 10] is longer than 6, cut
+    at ceil(2) + 3 .. ceil(2) + ceil(8 - 3) - 1 = 5..6; boundaries 0, 2, 10, 14, 17, 19: the
+    only region longer than 3 steps is [10, 14] (span at 10); the span's inside is
+    [t + 1, t + th - 1]."""
     window = torch.arange(40.).reshape(2, 20)
     gt = torch.tensor([[2., 10.], [14., 17.]])
     torch.manual_seed(seed)
     new, parts = paste_background(window, gt, 20)
     cut = int(parts[0, 1])
-    assert 5 <= cut <= 7
-    assert parts.tolist() == [[2, cut], [cut + 3, 13], [cut, cut + 3]]
-    span = next(s for s in (10, 11) if torch.equal(new[:, cut], window[:, s]))
-    assert torch.equal(new, _pasted(window, cut, span, 3, after=True))
+    assert 5 <= cut <= 6
+    assert parts.tolist() == [[2, cut], [cut + 3, 13], [cut + 1, cut + 2]]
+    assert torch.equal(new, _pasted(window, cut, 10, 3, after=True))
     assert torch.equal(window, torch.arange(40.).reshape(2, 20))  # the input is left alone
 
 
 def test_background_span_pasted_into_an_action_before_it():
-    """th = 2; the only gap longer than 2 steps, [3, 10], precedes the action [10, 18]."""
+    """th = 2; the only region longer than 2 steps, [3, 10], precedes the action [10, 18]:
+    cut 12..15, span 3..7."""
     window = torch.arange(20.)[None]
     gt = torch.tensor([[10., 18.], [1., 3.]])
     for seed in range(4):
         torch.manual_seed(seed)
         new, parts = paste_background(window, gt, 20)
         cut = int(parts[1, 0])
-        assert 12 <= cut <= 16
-        assert parts.tolist() == [[8, cut - 2], [cut, 18], [cut - 2, cut]]
+        assert 12 <= cut <= 15
+        assert parts.tolist() == [[8, cut - 2], [cut, 18], [cut - 1, cut - 1]]
         span = int(new[0, cut - 2])
-        assert 3 <= span <= 8
+        assert 3 <= span <= 7
         assert torch.equal(new, _pasted(window, cut, span, 2, after=False))
+
+
+def test_a_span_starting_at_the_action_end_follows_it():
+    """The region after [2, 10] starts exactly at 10: the span is moved right into the action
+    (AFSD's code takes the 'precedes' branch there)."""
+    window = torch.arange(20.)[None]
+    torch.manual_seed(0)
+    new, parts = paste_background(window, torch.tensor([[2., 10.], [14., 17.]]), 20)
+    assert parts[1].tolist() == [parts[0, 1] + 3, 13]
+    assert int(new[0, int(parts[0, 1])]) == 10
 
 
 def test_nothing_pasted_without_a_long_action_or_a_gap():
@@ -149,16 +161,22 @@ def test_kl_term_hand_case():
 
 def test_softmax_focal_loss_hand_case():
     logits = torch.zeros(2, 2)
-    # p_t = 1/2 for both: (0.25 + 0.75) (1/2)^2 log 2.
+    # p_t = 1/2 (+ AFSD's eps 1e-6) for both: (0.25 + 0.75) (1/2)^2 log 2.
     assert softmax_focal_loss(logits, torch.tensor([0, 1])).item() == pytest.approx(
-        0.25 * math.log(2))
+        (0.5 - 1e-6)**2 * -math.log(0.5 + 1e-6), rel=1e-6)
+    assert softmax_focal_loss(logits, torch.tensor([0, 1]), eps=0.).item() == pytest.approx(
+        0.25 * math.log(2), rel=1e-6)
 
 
 def test_boundary_labels_hand_case():
-    # [2, 12.5] in frames (x4, centred): 7.5 and 49.5, length 42 -> radius 2.1.
+    # [2, 12.5] in frames (x4, index = position): 8 and 50, length 42 -> d / 2 = 2.1:
+    # frames round(5.9) .. round(10.1) and round(47.9) .. round(52.1); clipped at the ends.
     labels = boundary_labels(torch.tensor([[2., 12.5]]), 64, 4)
-    assert torch.nonzero(labels[0])[:, 0].tolist() == list(range(5, 11))
-    assert torch.nonzero(labels[1])[:, 0].tolist() == list(range(47, 53))
+    assert torch.nonzero(labels[0])[:, 0].tolist() == list(range(6, 11))
+    assert torch.nonzero(labels[1])[:, 0].tolist() == list(range(48, 53))
+    labels = boundary_labels(torch.tensor([[0.5, 63.]]), 64)  # d = 6.25
+    assert torch.nonzero(labels[0])[:, 0].tolist() == list(range(0, 5))
+    assert torch.nonzero(labels[1])[:, 0].tolist() == list(range(60, 64))
 
 
 def test_shapes_losses_and_predictions_of_afsd():
@@ -181,7 +199,7 @@ def test_shapes_losses_and_predictions_of_afsd():
         pred = result.pred_instances
         assert pred.segments.shape == (len(pred.scores), 2)
         assert (pred.scores > 0.01).all() and (pred.segments[:, 1] <= valid + 1e-6).all()
-    with pytest.raises(ValueError, match=r'expects windows of 16 channels x 32 steps, got '
+    with pytest.raises(ValueError, match=r'expects windows of shape \(16, 32\), got '
                                          r'\(16, 30\)'):
         model(torch.randn(1, 16, 30))
 
@@ -345,8 +363,8 @@ def test_joined_checkpoints_and_one_line_errors(tmp_path):
     wide = MODELS.build(dict(stream((8, 16)), with_gaf=False, channels=32, norm_groups=4))
     torch.save(dict(state_dict=wide.state_dict()), paths['flow'])
     with pytest.raises(ValueError, match=r"flow.pth does not fit the flow model: key "
-                                         r"'stem.0.weight' has shape \(32, 8, 1\), the model "
-                                         r"\(16, 8, 1\)"):
+                                         r"'frame_branch.0.0.weight' has shape \(16, 32, 3\), "
+                                         r"the model \(16, 16, 3\)"):
         join_stream_checkpoints(fusion, paths)
 
 
@@ -378,7 +396,7 @@ def test_kd_student_learns_the_teachers_attention(tmp_path):
     torch.save(dict(state_dict=GAF(**narrow).state_dict()), path)
     student.teacher_checkpoint = str(path)
     with pytest.raises(ValueError, match=r'teacher.pth does not fit the model of this config: '
-                                         r'stem.0.weight has shape \(8, 16, 1\)'):
+                                         r'.*stem.0.weight has shape \(8, 16, 1\)'):
         student.init_weights()
     with pytest.raises(ValueError, match="the teacher's window_size is 64, the student's 32"):
         GAFStudent(**SMALL, teacher=dict(type='GAF', **dict(SMALL, window_size=64)))

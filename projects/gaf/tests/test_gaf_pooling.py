@@ -3,7 +3,8 @@ gradients."""
 import pytest
 import torch
 
-from vsgt_projects.gaf.gaf import boundary_max_pool, boundary_regions, max_sparse_table
+from vsgt_projects.gaf.gaf import (boundary_max_pool, boundary_ranges, boundary_regions,
+                                   max_sparse_table)
 
 
 def loop_pool(feature, regions):
@@ -61,10 +62,12 @@ def test_pooling_shares_a_precomputed_table_and_needs_even_channels():
 
 
 def test_boundary_regions_hand_case():
-    # [10, 30]: width 20 -> start [10 - 2, 10 + 5], end [30 - 5, 30 + 2]; a short segment's
-    # sides are at least one index; unit 1/4 and offset -0.5 map window steps to level indices.
+    # AFSD's frame-level ranges: index = position, length e - s + 1. [10, 30]: length 21 ->
+    # start [10 - 2.1, 10 + 5.25], end [30 - 5.25, 30 + 2.1], rounded; a short segment's sides
+    # are at least one frame; unit 4 maps window steps to frames.
     segments = torch.tensor([[10., 30.], [10., 12.]])
-    assert boundary_regions(segments, 1., 0.).tolist() == [[8, 15, 25, 32], [9, 11, 11, 13]]
-    # [8, 48] -> level indices [1.5, 11.5], width 10: inner 2.5, outer max(1, 1).
-    assert boundary_regions(torch.tensor([[8., 48.]]), 0.25).tolist() == [
-        [0.5, 4., 9., 12.5]]
+    assert boundary_regions(segments).tolist() == [[8, 15, 25, 32], [9, 11, 11, 13]]
+    assert boundary_regions(torch.tensor([[2., 12.]]), 4.).tolist() == [[4, 18, 38, 52]]
+    # level ranges: position i -/+ distances, length = their sum
+    assert boundary_ranges(torch.tensor([1.5]), torch.tensor([11.5]),
+                           torch.tensor([10.])).tolist() == [[0, 4, 9, 12]]
