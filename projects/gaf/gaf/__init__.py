@@ -4,8 +4,8 @@ from .afsd import (AFSD, AFSDBase, AFSDLocalizer, ProposalBranch, SameConv1d, as
                    glorot_uniform_, paste_background, softmax_focal_loss)
 from .distill import GAFStudent
 from .fusion import TwoStreamFusion, join_stream_checkpoints
-from .gaf import (GAF, FeatureAttention, FeatureCVAE, MapAttention, MapCVAE, gaf_init_weights,
-                  kl_to_attention, pull_scale)
+from .gaf import (GAF, GAFE2E, FeatureAttention, FeatureCVAE, GAFTraining, MapAttention, MapCVAE,
+                  background_cost, gaf_init_weights, kl_to_attention, pull_scale)
 from .optim import GAFOptimWrapperConstructor, GAFTrainLoop
 from .pooling import boundary_max_pool, max_sparse_table
 
@@ -15,6 +15,7 @@ __all__ = [
     'softmax_focal_loss', 'TwoStreamFusion', 'join_stream_checkpoints', 'GAF',
     'FeatureAttention', 'FeatureCVAE', 'complement_intervals', 'kl_to_attention',
     'paste_background',
-    'MapAttention', 'MapCVAE', 'gaf_init_weights', 'pull_scale', 'GAFTrainLoop',
+    'GAFE2E', 'GAFTraining', 'MapAttention', 'MapCVAE', 'background_cost', 'gaf_init_weights',
+    'pull_scale', 'GAFTrainLoop',
     'GAFOptimWrapperConstructor', 'GAFStudent', 'boundary_max_pool', 'max_sparse_table'
 ]

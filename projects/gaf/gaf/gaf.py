@@ -8,7 +8,7 @@ from mmaction.registry import MODELS
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapperDict
 
-from .afsd import AFSDLocalizer, Outputs, softmax_focal_loss
+from .afsd import AFSD, AFSDLocalizer, Outputs, softmax_focal_loss
 
 NORMS = ('mean', 'batch_sum')
 
@@ -162,30 +162,24 @@ def kl_to_attention(mu: torch.Tensor, log_var: torch.Tensor,
 
 
 #: Child modules of AFSD's detector that GAF initialises with N(0, 0.01) (towers, heads and
-#: refinement branches; the rest of the detector keeps Glorot-uniform).
+#: refinement branches; the rest of the detector keeps AFSD's Glorot-uniform).
 HEADS = ('loc_tower', 'conf_tower', 'loc_head', 'conf_head', 'loc_branch', 'conf_branch',
          'prop_loc_head', 'prop_conf_head', 'quality_head')
-CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose3d)
 PHASES = ('both', 'cvae', 'detector')
+INITS = ('official', 'afsd')
 
 
-def gaf_init_weights(detector: nn.Module, heads: Sequence[nn.Module]) -> None:
-    """GAF's initialisation of the detector: Glorot-uniform convs with zero biases and GroupNorm
-    at (1, 0), then N(0, 0.01) weights and zero biases on the Conv1d layers of ``heads``. The
-    attention and the CVAE keep PyTorch's defaults (the official code initialises before it
-    builds them)."""
-    for module in detector.modules():
-        if isinstance(module, CONVS):
-            nn.init.xavier_uniform_(module.weight)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.GroupNorm):
-            nn.init.ones_(module.weight)
-            nn.init.zeros_(module.bias)
+def gaf_init_weights(heads: Sequence[nn.Module]) -> None:
+    """GAF's ``reset_params`` on top of AFSD's: N(0, 0.01) weights and zero biases on the Conv1d
+    layers of ``heads`` (their GroupNorms stay at (1, 0)). The attention and the CVAE keep
+    PyTorch's defaults (the official code initialises before it builds them)."""
     for head in heads:
         for module in head.modules():
             if isinstance(module, nn.Conv1d):
                 nn.init.normal_(module.weight, std=0.01)
+                nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.GroupNorm):
+                nn.init.ones_(module.weight)
                 nn.init.zeros_(module.bias)
 
 
@@ -213,8 +207,66 @@ def background_cost(logits: torch.Tensor, cw: float = 1., gamma: float = 2.,
     return cw * softmax_focal_loss(logits, targets, gamma=gamma, alpha=alpha)
 
 
+class GAFTraining:
+    """GAF's two-optimizer training step, shared by :class:`GAF` and :class:`GAFE2E`: the
+    model gives ``cvae_loss(x, data_samples)`` (pass A) and ``detector_loss(x, data_samples)``
+    (pass B); ``train_phase`` says which of them a step runs."""
+
+    #: Child modules the detector's optimizer leaves alone.
+    not_detector = ('cvae', 'data_preprocessor')
+
+    def optim_parts(self) -> Dict[str, nn.Module]:
+        """The modules of each optimizer: ``cvae`` and the rest (``detector``)."""
+        if not getattr(self, 'with_gaf', True):
+            raise ValueError('GAF with with_gaf=False has one optimizer; use a plain '
+                             'optim_wrapper, not GAFOptimWrapperConstructor')
+        detector = nn.ModuleDict({name: module for name, module in self.named_children()
+                                  if name not in self.not_detector})
+        detector.register_parameter('loc_scales', self.loc_scales)
+        return dict(detector=detector, cvae=self.cvae)
+
+    def train_step(self, data, optim_wrapper) -> Dict[str, torch.Tensor]:
+        """Pass A with ``optim_wrapper['cvae']``, then pass B with ``['detector']`` (those of
+        ``train_phase``)."""
+        if not getattr(self, 'with_gaf', True):
+            return super().train_step(data, optim_wrapper)
+        if not isinstance(optim_wrapper, OptimWrapperDict) or \
+                set(optim_wrapper.keys()) != {'detector', 'cvae'}:
+            raise KeyError('GAF trains with two optimizers: set optim_wrapper = dict('
+                           "constructor='GAFOptimWrapperConstructor', detector=..., cvae=...)")
+        if self.train_phase not in PHASES:
+            raise ValueError(f'train_phase must be one of {PHASES}, got {self.train_phase!r}')
+        data = self.data_preprocessor(data, True)
+        x = self.select_inputs(data['inputs'])
+        samples = data['data_samples']
+        cvae_wrapper, detector_wrapper = optim_wrapper['cvae'], optim_wrapper['detector']
+        log_vars, total = {}, 0.
+        if self.train_phase != 'detector':
+            with cvae_wrapper.optim_context(self):
+                loss_a, log_a = self.parse_losses(self.cvae_loss(x, samples))
+            cvae_wrapper.zero_grad()  # what pass B left on the (then frozen) CVAE
+            cvae_wrapper.update_params(loss_a)
+            log_vars.update(log_a)
+            total = total + log_a['loss']
+        if self.train_phase != 'cvae':
+            with detector_wrapper.optim_context(self):
+                loss_b, log_b = self.parse_losses(self.detector_loss(x, samples))
+            detector_wrapper.update_params(loss_b)
+            log_vars.update(log_b)
+            total = total + log_b['loss']
+        log_vars['loss'] = total
+        return log_vars
+
+    def background_loss(self, outputs: Outputs, num_valid: List[int]) -> torch.Tensor:
+        """:func:`background_cost` of the valid priors."""
+        valid = self.prior_centres[None] < torch.tensor(num_valid, device=outputs['logits'].device
+                                                        )[:, None]
+        return background_cost(outputs['logits'][valid], self.cw, self.focal_gamma,
+                               self.focal_alpha)
+
+
 @MODELS.register_module()
-class GAF(AFSDLocalizer):
+class GAF(GAFTraining, AFSDLocalizer):
     """GAF (generative attention model-based feature semantics) on an AFSD detector.
 
     An attention ``l`` (:class:`FeatureAttention`) weighs the input features: the detector
@@ -244,12 +296,9 @@ class GAF(AFSDLocalizer):
         kl_weight: weight of the KL term of the CVAE loss.
         pull_weight, pull_warmup: the generative pull's weight and schedule (:func:`pull_scale`;
             None: the official epoch schedule, an int: a warm-up in iterations).
-        init: ``'official'`` (:func:`gaf_init_weights`) or ``'pytorch'`` (PyTorch's defaults).
+        init: ``'official'`` (:func:`gaf_init_weights`) or ``'afsd'`` (AFSD's alone).
         **kwargs: :class:`AFSDLocalizer` arguments.
     """
-
-    #: Child modules the detector's optimizer leaves alone.
-    not_detector = ('cvae', 'data_preprocessor')
 
     def __init__(self,
                  *args,
@@ -266,29 +315,19 @@ class GAF(AFSDLocalizer):
         super().__init__(*args, **kwargs)
         if norm not in NORMS:
             raise ValueError(f'norm must be one of {NORMS}, got {norm!r}')
-        if init not in ('official', 'pytorch'):
-            raise ValueError(f"init must be 'official' or 'pytorch', got {init!r}")
+        if init not in INITS:
+            raise ValueError(f'init must be one of {INITS}, got {init!r}')
         self.with_gaf, self.norm = with_gaf, norm
         self.bg_weight, self.kl_weight = bg_weight, kl_weight
         self.pull_weight, self.pull_warmup = pull_weight, pull_warmup
         self.train_phase = 'both'
         if with_gaf:
             if init == 'official':
-                gaf_init_weights(self, [getattr(self, name) for name in HEADS])
+                gaf_init_weights([getattr(self, name) for name in HEADS])
             groups = kwargs.get('norm_groups', 32)
             self.attention = FeatureAttention(self.in_channels, self.window_size,
                                               norm_groups=groups, **(attention or {}))
             self.cvae = FeatureCVAE(self.in_channels, cvae_hidden)
-
-    def optim_parts(self) -> Dict[str, nn.Module]:
-        """The modules of each optimizer: ``cvae`` and the rest (``detector``)."""
-        if not self.with_gaf:
-            raise ValueError('GAF with with_gaf=False has one optimizer; use a plain '
-                             'optim_wrapper, not GAFOptimWrapperConstructor')
-        detector = nn.ModuleDict({name: module for name, module in self.named_children()
-                                  if name not in self.not_detector})
-        detector.register_parameter('loc_scales', self.loc_scales)
-        return dict(detector=detector, cvae=self.cvae)
 
     def _normalise(self, weights: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.norm == 'batch_sum':
@@ -348,13 +387,6 @@ class GAF(AFSDLocalizer):
                       loss_cvae_kl=self.kl_weight * kl_to_attention(mu, log_var, attention))
         return losses, rebuilt, mask
 
-    def background_loss(self, outputs: Outputs, num_valid: List[int]) -> torch.Tensor:
-        """:func:`background_cost` of the valid priors."""
-        valid = self.prior_centres[None] < torch.tensor(num_valid, device=outputs['logits'].device
-                                                        )[:, None]
-        return background_cost(outputs['logits'][valid], self.cw, self.focal_gamma,
-                               self.focal_alpha)
-
     def detector_loss(self, x: torch.Tensor, data_samples: List) -> Dict[str, torch.Tensor]:
         """Pass B: foreground and background passes and the generative pull."""
         return self.detector_pass(x, data_samples)[0]
@@ -378,34 +410,124 @@ class GAF(AFSDLocalizer):
             losses['loss_pull'] = scale * F.mse_loss(rebuilt, self._rows(x, mask))
         return losses, attention, outputs
 
-    def train_step(self, data, optim_wrapper) -> Dict[str, torch.Tensor]:
-        """Pass A with ``optim_wrapper['cvae']``, then pass B with ``['detector']`` (those of
-        ``train_phase``)."""
-        if not self.with_gaf:
-            return super().train_step(data, optim_wrapper)
-        if not isinstance(optim_wrapper, OptimWrapperDict) or \
-                set(optim_wrapper.keys()) != {'detector', 'cvae'}:
-            raise KeyError('GAF trains with two optimizers: set optim_wrapper = dict('
-                           "constructor='GAFOptimWrapperConstructor', detector=..., cvae=...)")
-        if self.train_phase not in PHASES:
-            raise ValueError(f'train_phase must be one of {PHASES}, got {self.train_phase!r}')
-        data = self.data_preprocessor(data, True)
-        x = self.select_inputs(data['inputs'])
-        samples = data['data_samples']
-        cvae_wrapper, detector_wrapper = optim_wrapper['cvae'], optim_wrapper['detector']
-        log_vars, total = {}, 0.
-        if self.train_phase != 'detector':
-            with cvae_wrapper.optim_context(self):
-                loss_a, log_a = self.parse_losses(self.cvae_loss(x, samples))
-            cvae_wrapper.zero_grad()  # what pass B left on the (then frozen) CVAE
-            cvae_wrapper.update_params(loss_a)
-            log_vars.update(log_a)
-            total = total + log_a['loss']
-        if self.train_phase != 'cvae':
-            with detector_wrapper.optim_context(self):
-                loss_b, log_b = self.parse_losses(self.detector_loss(x, samples))
-            detector_wrapper.update_params(loss_b)
-            log_vars.update(log_b)
-            total = total + log_b['loss']
-        log_vars['loss'] = total
-        return log_vars
+
+@MODELS.register_module()
+class GAFE2E(GAFTraining, AFSD):
+    """GAF end to end, as the official GAF ``BDNet``: :class:`~.afsd.AFSD` whose two backbone
+    maps ``M`` are weighted by one :class:`MapAttention` ``l`` each (Mixed_4f: GAF's ``deconv2``
+    and ``Att_Head_4f``; Mixed_5c: ``deconv1`` and ``Att_Head_5c``) before the pyramid, with one
+    :class:`MapCVAE` per map.
+
+    The detector sees ``M l / n(l)`` (``n`` the sum over the batch tensor, ``norm='batch_sum'``
+    as the official code, or the mean per window, ``'mean'``), at test too. Training (two
+    optimizers, :class:`GAFTraining`): pass A, the maps and the attention without gradients,
+    per map ``MSE(rebuilt, M) + kl_weight x KL(N(mu, s^2) || N(l, I))``, summed over the maps;
+    pass B, AFSD's losses on the foreground maps, ``bg_weight x`` :func:`background_cost` on
+    the background maps ``M (1 - l) / n(1 - l)``, AFSD's triplet loss on the augmented windows
+    (their own maps and attention), and the generative pull :func:`pull_scale` ``x`` per map
+    ``mean((G(l) - M)^2)`` summed, ``G`` the frozen CVAE's decoder drawn from ``N(l, I)``.
+
+    Args:
+        backbone: as :class:`~.afsd.AFSD` (I3D: Mixed_4f and Mixed_5c).
+        num_classes: action classes.
+        attention_hidden: width after the space-collapsing conv (GAF: 512).
+        collapse_norm: GN + ReLU after that conv (GAF).
+        norm: ``'batch_sum'`` or ``'mean'``.
+        bg_weight, kl_weight, pull_weight, pull_warmup: as :class:`GAF`.
+        init: ``'official'`` (:func:`gaf_init_weights`) or ``'afsd'``.
+        **kwargs: :class:`~.afsd.AFSD` arguments (``in_channels``, ``window_size``,
+            ``crop_size``, ``feature_channels``, ``norm_groups``, loss weights, ...).
+    """
+
+    #: The backbone's maps, in its output order.
+    maps = ('mixed_4f', 'mixed_5c')
+
+    def __init__(self,
+                 backbone: Dict,
+                 num_classes: int,
+                 attention_hidden: int = 512,
+                 collapse_norm: bool = True,
+                 norm: str = 'batch_sum',
+                 bg_weight: float = 35.,
+                 kl_weight: float = 0.1,
+                 pull_weight: float = 0.5,
+                 pull_warmup: Optional[int] = None,
+                 init: str = 'official',
+                 **kwargs):
+        super().__init__(backbone, num_classes, **kwargs)
+        if norm not in NORMS:
+            raise ValueError(f'norm must be one of {NORMS}, got {norm!r}')
+        if init not in INITS:
+            raise ValueError(f'init must be one of {INITS}, got {init!r}')
+        self.norm, self.bg_weight, self.kl_weight = norm, bg_weight, kl_weight
+        self.pull_weight, self.pull_warmup = pull_weight, pull_warmup
+        self.train_phase = 'both'
+        if init == 'official':
+            gaf_init_weights([getattr(self, name) for name in HEADS])
+        groups = kwargs.get('norm_groups', 32)
+        channels = kwargs.get('feature_channels', (832, 1024))
+        shapes = [(self.window_size // 4, self.crop_size // 16),
+                  (self.window_size // 8, self.crop_size // 32)]
+        self.attention = nn.ModuleDict({
+            name: MapAttention(width, steps, (side, side), attention_hidden, groups,
+                               collapse_norm)
+            for name, width, (steps, side) in zip(self.maps, channels, shapes)})
+        self.cvae = nn.ModuleDict({
+            name: MapCVAE(width, (side, side), groups)
+            for name, width, (_, side) in zip(self.maps, channels, shapes)})
+
+    def attend(self, maps: Sequence[torch.Tensor]) -> List[torch.Tensor]:
+        """The ``(B, C, T)`` attention of each map."""
+        return [attention(feature) for attention, feature in zip(self.attention.values(), maps)]
+
+    def weigh(self, maps: Sequence[torch.Tensor], attentions: Sequence[torch.Tensor],
+              background: bool = False) -> List[torch.Tensor]:
+        """The foreground maps ``M l / n(l)`` (``background``: ``M (1 - l) / n(1 - l)``)."""
+        weighed = []
+        for feature, attention in zip(maps, attentions):
+            weights = 1 - attention if background else attention
+            total = weights.sum() if self.norm == 'batch_sum' else \
+                weights.mean((1, 2), keepdim=True)
+            weighed.append(feature * (weights / total)[..., None, None])
+        return weighed
+
+    def pyramid(self, x: torch.Tensor) -> Tuple[List[torch.Tensor], torch.Tensor]:
+        """The pyramid on the foreground maps of windows ``x``."""
+        maps = self.backbone(x)
+        return self.neck(self.weigh(maps, self.attend(maps)))
+
+    def forward(self, inputs, data_samples: Optional[List] = None, mode: str = 'tensor'):
+        """As :class:`~.afsd.AFSD`; ``mode='loss'`` gives the losses of both passes."""
+        if mode == 'loss':
+            x = self.select_inputs(inputs)
+            return dict(self.cvae_loss(x, data_samples), **self.detector_loss(x, data_samples))
+        return super().forward(inputs, data_samples, mode)
+
+    def cvae_loss(self, x: torch.Tensor, data_samples: List) -> Dict[str, torch.Tensor]:
+        """Pass A: each map's CVAE rebuilds it from its (detached) attention."""
+        with torch.no_grad():
+            maps = self.backbone(x)
+            attentions = self.attend(maps)
+        rec = kl = 0.
+        for cvae, feature, attention in zip(self.cvae.values(), maps, attentions):
+            mu, log_var, rebuilt = cvae(feature, attention)
+            rec = rec + F.mse_loss(rebuilt, feature)
+            kl = kl + kl_to_attention(mu, log_var, attention.transpose(1, 2))
+        return dict(loss_cvae_rec=rec, loss_cvae_kl=self.kl_weight * kl)
+
+    def detector_loss(self, x: torch.Tensor, data_samples: List) -> Dict[str, torch.Tensor]:
+        """Pass B: foreground and background passes, triplet loss, generative pull."""
+        maps = self.backbone(x)
+        attentions = self.attend(maps)
+        losses = self.loss(self.head(*self.neck(self.weigh(maps, attentions))), data_samples)
+        if self.bg_weight:
+            outputs = self.head(*self.neck(self.weigh(maps, attentions, background=True)))
+            losses['loss_cls_bg'] = self.bg_weight * self.background_loss(
+                outputs, self._valid_steps(data_samples))
+        losses.update(self.ssl_loss(x, data_samples))
+        scale = pull_scale(self.pull_weight, self.pull_warmup)
+        if scale:
+            losses['loss_pull'] = scale * sum(
+                F.mse_loss(cvae.generate(attention), feature)
+                for cvae, feature, attention in zip(self.cvae.values(), maps, attentions))
+        return losses
