@@ -6,6 +6,8 @@ the CPU instead of ``device='cuda'``), with the weights that :func:`official_wei
 for our key names mapped onto the official keys by ``official_keys_gaf``; our modules gave the
 same numbers (attention to 0, CVAE to 2e-6).
 """
+import os.path as osp
+
 import pytest
 import torch
 import torch.nn as nn
@@ -19,6 +21,7 @@ from mmengine.structures import InstanceData
 from mmaction.structures import ActionDataSample
 from vsgt_projects.gaf.gaf import (AFSD, GAF, GAFE2E, GAFTrainLoop, MapAttention, MapCVAE,
                                    background_cost, kl_to_attention, pull_scale)
+from vsgt.testing import ROOT
 from vsgt_projects.gaf.gaf.official_keys_gaf import gaf_key
 
 torch.set_num_threads(1)
@@ -330,3 +333,38 @@ def test_gaf_train_loop_runs_an_epoch_of_cvae_then_one_of_detector():
     data = dict(inputs=list(torch.randn(2, 16, 32)), data_samples=frame_samples())
     with pytest.raises(ValueError, match='train_phase must be one of'):
         model.train_step(data, build_optim_wrapper(model, GAF_OPTIM))
+
+
+def test_faithful_e2e_configs_hold_the_official_hyper_parameters():
+    from mmengine.config import Config
+    root = osp.join(ROOT, 'projects', 'gaf', 'configs')
+    rgb = Config.fromfile(osp.join(root, 'gaf_thumos14-rgb.py'))
+    # configs/thumos14.yaml and train.py / test.py of the official GAF.
+    assert rgb.model.type == 'GAFE2E' and rgb.model.backbone.type == 'InceptionI3D'
+    assert not rgb.model.backbone.freeze_bn_affine  # train.py re-enables their gradients
+    assert (rgb.model.window_size, rgb.model.crop_size, rgb.model.num_classes) == (256, 96, 20)
+    assert (rgb.model.bg_weight, rgb.model.kl_weight, rgb.model.pull_weight) == (35., .1, .5)
+    assert rgb.model.pull_warmup is None and (rgb.model.lw, rgb.model.cw) == (10., 1.)
+    assert rgb.train_cfg.type == 'GAFTrainLoop' and rgb.train_cfg.max_epochs == 300
+    assert rgb.train_dataloader.batch_size == 8
+    assert rgb.train_dataloader.dataset.window_stride == 30
+    assert rgb.val_dataloader.dataset.window_stride == 128
+    assert rgb.val_evaluator.nms.sigma == 0.01 and rgb.model.test_cfg.score_thr == 0.01
+    detector = rgb.optim_wrapper.detector.optimizer
+    assert (detector.type, detector.lr, detector.weight_decay) == ('Adam', 1e-5, 1e-3)
+    cvae = rgb.optim_wrapper.cvae.optimizer
+    assert (cvae.type, cvae.lr, tuple(cvae.betas)) == ('Adam', 1e-3, (0.8, 0.999))
+    flow = Config.fromfile(osp.join(root, 'gaf_thumos14-flow.py'))
+    assert flow.model.type == 'AFSD' and flow.model.in_channels == 2
+    assert flow.train_dataloader.batch_size == 1 and flow.train_cfg.max_epochs == 16
+    assert flow.val_evaluator.nms.sigma == 0.5
+    assert flow.train_dataloader.dataset.modality == 'Flow'
+    synthetic = Config.fromfile(osp.join(root, 'gaf_synthetic-frames.py'))
+    assert synthetic.train_dataloader.dataset.type == 'TALFrameDataset'
+    assert synthetic.model.crop_size == 32
+
+    # The faithful model holds every GAF tensor of an official checkpoint (I3D stand-in).
+    model = dict(rgb.model, backbone=dict(type='GAFTestTwoMaps', channels=(832, 1024)))
+    state = MODELS.build(model).state_dict()
+    for key, shape in OFFICIAL_GAF_KEYS.items():
+        assert tuple(state[gaf_key(key)].shape) == shape, key
