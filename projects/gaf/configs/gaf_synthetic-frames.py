@@ -1,8 +1,9 @@
 # GAF end to end on the synthetic frame-level TAL set (tools/data/synthetic_tal/generate_frames.py,
 # 32x32 RGB frames at 10 fps, 3 classes, clutter sprites that are no action), small enough for a
-# CPU: windows of 64 frames (Mixed_4f 16 steps of 2x2, Mixed_5c 8 of 1x1), an I3D trained from
-# scratch (no pretrained weights; BatchNorm in training mode), AFSD width 64, attention width 64;
-# GAF's epoch loop (an epoch of the CVAE, then one of the detector), detector AdamW 1e-3.
+# CPU: windows of 64 frames (Mixed_4f 16 steps of 2x2, Mixed_5c 8 of 1x1; 4 levels), an I3D
+# trained from scratch (no pretrained weights; BatchNorm in training mode), AFSD width 64,
+# attention width 64; GAF's epoch loop (an epoch of the CVAE, then one of the detector),
+# detector AdamW 1e-3.
 _base_ = ['./_base_/default_runtime.py']
 
 data_root = 'data/synthetic_tal_frames'
@@ -15,6 +16,7 @@ model = dict(
     window_size=64,
     crop_size=32,
     channels=64,
+    num_levels=4,
     frame_channels=64,
     norm_groups=16,
     attention_hidden=64,
