@@ -41,8 +41,10 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type='TALFrameDataset', subset='training', pipeline=train_pipeline,
                  window_stride=16, **windows))
+# One window per batch at test, as the official test.py: the batch-sum normalisation of the
+# attention depends on the batch.
 val_dataloader = dict(
-    batch_size=8,
+    batch_size=1,
     num_workers=0,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),

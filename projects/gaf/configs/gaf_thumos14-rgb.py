@@ -50,6 +50,8 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type='TALFrameDataset', subset='training', pipeline=train_pipeline,
                  window_stride=30, **windows))
+# One window per batch at test, as the official test.py: the batch-sum normalisation of the
+# attention depends on the batch.
 val_dataloader = dict(
     batch_size=1,
     num_workers=4,
