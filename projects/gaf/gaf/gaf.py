@@ -435,6 +435,9 @@ class GAFE2E(GAFTraining, AFSD):
         norm: ``'batch_sum'`` or ``'mean'``.
         bg_weight, kl_weight, pull_weight, pull_warmup: as :class:`GAF`.
         init: ``'official'`` (:func:`gaf_init_weights`) or ``'afsd'``.
+        pull_target: what the pull draws towards: ``'features'`` (the maps, GAF's intent) or
+            ``'background'`` (the background maps, what the official ``train.py`` computes: its
+            feature dict is overwritten by the background pass before the pull reads it).
         **kwargs: :class:`~.afsd.AFSD` arguments (``in_channels``, ``window_size``,
             ``crop_size``, ``feature_channels``, ``norm_groups``, loss weights, ...).
     """
@@ -453,8 +456,13 @@ class GAFE2E(GAFTraining, AFSD):
                  pull_weight: float = 0.5,
                  pull_warmup: Optional[int] = None,
                  init: str = 'official',
+                 pull_target: str = 'features',
                  **kwargs):
         super().__init__(backbone, num_classes, **kwargs)
+        if pull_target not in ('features', 'background'):
+            raise ValueError(f"pull_target must be 'features' or 'background', got "
+                             f'{pull_target!r}')
+        self.pull_target = pull_target
         if norm not in NORMS:
             raise ValueError(f'norm must be one of {NORMS}, got {norm!r}')
         if init not in INITS:
@@ -520,14 +528,16 @@ class GAFE2E(GAFTraining, AFSD):
         maps = self.backbone(x)
         attentions = self.attend(maps)
         losses = self.loss(self.head(*self.neck(self.weigh(maps, attentions))), data_samples)
+        background = self.weigh(maps, attentions, background=True)
         if self.bg_weight:
-            outputs = self.head(*self.neck(self.weigh(maps, attentions, background=True)))
+            outputs = self.head(*self.neck(background))
             losses['loss_cls_bg'] = self.bg_weight * self.background_loss(
                 outputs, self._valid_steps(data_samples))
         losses.update(self.ssl_loss(x, data_samples))
         scale = pull_scale(self.pull_weight, self.pull_warmup)
         if scale:
+            targets = maps if self.pull_target == 'features' else background
             losses['loss_pull'] = scale * sum(
-                F.mse_loss(cvae.generate(attention), feature)
-                for cvae, feature, attention in zip(self.cvae.values(), maps, attentions))
+                F.mse_loss(cvae.generate(attention), target)
+                for cvae, target, attention in zip(self.cvae.values(), targets, attentions))
         return losses

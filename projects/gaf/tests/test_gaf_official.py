@@ -274,6 +274,28 @@ def test_gaf_e2e_foreground_and_background_maps_are_the_official_ones():
         assert torch.allclose(b, m * (1 - a) / (1 - a).sum())
 
 
+def test_gaf_e2e_pull_targets():
+    torch.manual_seed(0)
+    x = torch.rand(2, 3, 64, 32, 32) * 2 - 1
+    pulls = {}
+    for target in ('features', 'background'):
+        model = GAFE2E(**E2E, pull_warmup=0, bg_weight=0., ssl_weight=0., pull_target=target)
+        model.load_state_dict(pulls.get('state', model.state_dict()))
+        pulls['state'] = model.state_dict()
+        maps = model.backbone(x)
+        attentions = model.attend(maps)
+        wanted = maps if target == 'features' else model.weigh(maps, attentions, True)
+        torch.manual_seed(1)
+        pulls[target] = model.detector_loss(x, frame_samples())['loss_pull']
+        torch.manual_seed(1)
+        expected = 0.5 * sum(F.mse_loss(cvae.generate(a), m)
+                             for cvae, m, a in zip(model.cvae.values(), wanted, attentions))
+        assert torch.allclose(pulls[target], expected)
+    assert not torch.allclose(pulls['features'], pulls['background'])
+    with pytest.raises(ValueError, match="pull_target must be 'features' or 'background'"):
+        GAFE2E(**E2E, pull_target='bg')
+
+
 def test_gaf_e2e_trains_each_part_with_its_optimizer_and_predicts():
     torch.manual_seed(0)
     model = GAFE2E(**E2E, pull_warmup=0)
