@@ -6,6 +6,7 @@ from .distill import GAFStudent
 from .fusion import TwoStreamFusion, join_stream_checkpoints
 from .gaf import (GAF, GAFE2E, FeatureAttention, FeatureCVAE, GAFTraining, MapAttention, MapCVAE,
                   background_cost, gaf_init_weights, kl_to_attention, pull_scale)
+from .i3d import I3D_ENDPOINTS, InceptionI3D
 from .optim import GAFOptimWrapperConstructor, GAFTrainLoop
 from .pooling import boundary_max_pool, max_sparse_table
 
@@ -16,6 +17,6 @@ __all__ = [
     'FeatureAttention', 'FeatureCVAE', 'complement_intervals', 'kl_to_attention',
     'paste_background',
     'GAFE2E', 'GAFTraining', 'MapAttention', 'MapCVAE', 'background_cost', 'gaf_init_weights',
-    'pull_scale', 'GAFTrainLoop',
+    'pull_scale', 'GAFTrainLoop', 'I3D_ENDPOINTS', 'InceptionI3D',
     'GAFOptimWrapperConstructor', 'GAFStudent', 'boundary_max_pool', 'max_sparse_table'
 ]

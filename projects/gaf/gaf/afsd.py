@@ -421,7 +421,9 @@ class AFSDBase(BaseModel):
     def ssl_loss(self, x: torch.Tensor, data_samples: List) -> Dict[str, torch.Tensor]:
         """AFSD's boundary-consistency triplet loss x ``ssl_weight`` (``{}`` when 0).
 
-        Each window gets :func:`paste_background`; the detector (on :meth:`detector_input` of
+        Each window gets :func:`paste_background` (``th``: the metainfo's
+        ``min_action_frames`` when the dataset gives it, AFSD's per-video shortest action in
+        frames; else the window's shortest action); the detector (on :meth:`detector_input` of
         the new windows) pools the end range of the action's first part (anchor), the start
         range of its second part (positive) and that of the pasted span (negative) from the
         frame-level feature (frame ranges of :func:`boundary_regions`) and the level-0
@@ -435,7 +437,7 @@ class AFSDBase(BaseModel):
         windows, triplets, num_valid = [], [], []
         for window, sample, valid in zip(x, data_samples, self._valid_steps(data_samples)):
             pasted = paste_background(window, sample.gt_instances.segments.to(x).reshape(-1, 2),
-                                      valid)
+                                      valid, sample.metainfo.get('min_action_frames'))
             if pasted is not None:
                 windows.append(pasted[0])
                 triplets.append(pasted[1])
