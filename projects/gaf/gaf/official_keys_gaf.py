@@ -8,6 +8,7 @@ space-collapsing Conv3d + GroupNorm of Mixed_5c / Mixed_4f) and ``Att_Head_5c.*`
 ``cencoder_832`` / ``cdecoder_832`` for Mixed_4f) maps too, for a CVAE state dict saved from
 the official classes.
 """
+import re
 from typing import Dict, Optional
 
 #: official prefix -> our prefix, attention (:class:`~.gaf.MapAttention` per map).
@@ -51,3 +52,13 @@ def gaf_key(official: str) -> Optional[str]:
             if official.startswith(prefix) and official[len(prefix):] in ('weight', 'bias'):
                 return ours + official[len(prefix):]
     return None
+
+
+#: The table as ``(regular expression over the official key, our key template)`` rules, the
+#: form of the converter's ``RULES`` (attention first, then the CVAE).
+GAF_RULES = [(re.escape(official) + r'(?P<p>weight|bias)', ours + '{p}')
+             for table in (ATTENTION_PREFIXES, CVAE_PREFIXES)
+             for official, ours in table.items()]
+#: Our keys an official GAF checkpoint cannot fill: ``train.py`` does not save the CVAE (it is
+#: needed to train, not to test; a converted model starts it from its initialisation).
+NOT_IN_CHECKPOINT = ('cvae.', )

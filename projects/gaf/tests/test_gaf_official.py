@@ -7,6 +7,7 @@ for our key names mapped onto the official keys by ``official_keys_gaf``; our mo
 same numbers (attention to 0, CVAE to 2e-6).
 """
 import os.path as osp
+import re
 
 import pytest
 import torch
@@ -22,7 +23,7 @@ from mmaction.structures import ActionDataSample
 from vsgt_projects.gaf.gaf import (AFSD, GAF, GAFE2E, GAFTrainLoop, MapAttention, MapCVAE,
                                    background_cost, kl_to_attention, pull_scale)
 from vsgt.testing import ROOT
-from vsgt_projects.gaf.gaf.official_keys_gaf import gaf_key
+from vsgt_projects.gaf.gaf.official_keys_gaf import GAF_RULES, gaf_key
 
 torch.set_num_threads(1)
 
@@ -93,6 +94,10 @@ def test_every_official_gaf_tensor_maps_to_our_key_and_shape():
     assert gaf_key('cencoder_832.con2.0.weight') == 'cvae.mixed_4f.collapse.0.weight'
     assert gaf_key('cdecoder.deconv.1.bias') == 'cvae.mixed_5c.expand.1.bias'
     assert gaf_key('coarse_pyramid_detection.loc_head.conv1d.weight') is None
+    for key in OFFICIAL_GAF_KEYS:
+        hits = [template.format(**match.groupdict()) for pattern, template in GAF_RULES
+                for match in [re.fullmatch(pattern, key)] if match]
+        assert hits == [gaf_key(key)], key
     # The official CVAE's 40 tensors map one to one onto ours.
     cvae_keys = [key for key in ours if key.startswith('cvae.')]
     assert len(cvae_keys) == 40
