@@ -7,11 +7,13 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-from mmaction.registry import MODELS
+from mmaction.registry import DATASETS, MODELS
+from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.optim import OptimWrapperDict, build_optim_wrapper
 from mmengine.registry import init_default_scope
+from mmengine.structures import InstanceData
 
 from vsgt_projects.gaf.tools import class_agnostic_annotations, fuse_checkpoints
 from vsgt.testing import (assert_predicts_in_video, assert_registered, assert_train_step_learns,
@@ -20,7 +22,11 @@ from vsgt.testing import (assert_predicts_in_video, assert_registered, assert_tr
 torch.set_num_threads(1)
 
 CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs')
-CONFIGS = sorted(osp.basename(path) for path in glob.glob(osp.join(CONFIG_DIR, '*.py')))
+ALL_CONFIGS = sorted(osp.basename(path) for path in glob.glob(osp.join(CONFIG_DIR, '*.py')))
+# End-to-end configs (frames in, TALFrameDataset) and feature-sequence ones.
+FRAME_CONFIGS = [name for name in ALL_CONFIGS if Config.fromfile(osp.join(
+    CONFIG_DIR, name)).train_dataloader.dataset.type == 'TALFrameDataset']
+CONFIGS = [name for name in ALL_CONFIGS if name not in FRAME_CONFIGS]
 
 
 def random_batch(cfg, width):
@@ -37,6 +43,8 @@ def test_all_configs_are_here():
     assert {'afsd_thumos14-i3d.py', 'gaf_thumos14-i3d-rgb.py', 'gaf_thumos14-i3d-flow.py',
             'gaf_thumos14-i3d-twostream.py', 'gaf_anet13-i3d.py', 'afsd_synthetic.py',
             'gaf_synthetic.py', 'gaf-kd_thumos14-i3d.py'} <= set(CONFIGS)
+    assert {'afsd_thumos14-rgb.py', 'afsd_thumos14-flow.py',
+            'afsd_synthetic-frames.py'} <= set(FRAME_CONFIGS)
 
 
 @pytest.mark.parametrize('name', CONFIGS)
@@ -53,6 +61,72 @@ def test_config_builds_trains_and_predicts(name):
                                                                                   False)
         assert_train_step_learns(model, data, optim_wrapper)
     assert_predicts_in_video(model, data)
+
+
+def frame_batch(cfg):
+    """Two packed random windows of frames (one padded) with two actions each."""
+    size, crop = cfg.model.window_size, cfg.model.crop_size
+    generator = torch.Generator().manual_seed(0)
+    inputs, samples = [], []
+    for num_valid in (size, int(0.6 * size)):
+        sample = ActionDataSample()
+        sample.gt_instances = InstanceData(
+            segments=torch.tensor([[0.1, 0.3], [0.5, 0.55]]) * num_valid,
+            labels=torch.tensor([0, 0]))
+        sample.set_metainfo(dict(video_name='v', duration=100., feature_rate=10.,
+                                 feature_offset=0., window_start=0, window_size=size, scale=1.,
+                                 num_valid=num_valid))
+        inputs.append(torch.rand(cfg.model.in_channels, size, crop, crop,
+                                 generator=generator) * 2 - 1)
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def check_frame_datasets_registered(cfg):
+    if DATASETS.get('TALFrameDataset') is None:
+        pytest.skip('TALFrameDataset is not in this checkout')
+    assert_registered(cfg)
+
+
+@pytest.mark.parametrize('name', ['afsd_thumos14-rgb.py', 'afsd_thumos14-flow.py'])
+def test_afsd_thumos14_configs_are_the_official_recipe(name):
+    """configs/thumos14.yaml and thumos14_flow.yaml of the official code, and train.py's flags."""
+    cfg = load_config(osp.join(CONFIG_DIR, name))
+    assert cfg.custom_imports.imports == ['vsgt', 'vsgt_projects.gaf.gaf']
+    channels = 2 if 'flow' in name else 3
+    train, test = cfg.train_dataloader, cfg.test_dataloader
+    assert train.batch_size == 1 and cfg.train_cfg.max_epochs == 16 and cfg.randomness.seed == 2020
+    assert cfg.optim_wrapper.optimizer == dict(type='Adam', lr=1e-5, weight_decay=1e-3)
+    assert (train.dataset.window_size, train.dataset.window_stride,
+            test.dataset.window_stride) == (256, 30, 128)
+    assert train.dataset.modality == test.dataset.modality == ('Flow' if channels == 2 else 'RGB')
+    assert [step.get('size') for step in train.dataset.pipeline][1] == 96
+    assert test.dataset.pipeline[1] == dict(type='TALFrameCenterCrop', size=96)
+    model = cfg.model
+    assert (model.in_channels, model.backbone.in_channels, model.window_size,
+            model.crop_size) == (channels, channels, 256, 96)
+    assert (model.lw, model.cw, model.piou, model.ssl_weight) == (10., 1., 0.5, 0.1)
+    assert model.backbone.freeze_bn and model.backbone.freeze_bn_affine
+    assert model.backbone.init_cfg.checkpoint.endswith(
+        'flow_imagenet.pth' if channels == 2 else 'rgb_imagenet.pth')
+    assert model.test_cfg == dict(score_thr=0.01, max_per_window=None)
+    assert cfg.test_evaluator.nms == dict(type='soft_nms', sigma=0.5, iou_thr=0.,
+                                          class_agnostic=False)
+    assert (cfg.test_evaluator.min_score, cfg.test_evaluator.max_per_video) == (0.001, -1)
+    built = MODELS.build(model)
+    assert built.backbone.Conv3d_1a_7x7.conv3d.weight.shape[1] == channels
+    assert len(built.prior_centres) == 64 + 32 + 16 + 8 + 4 + 2
+    check_frame_datasets_registered(cfg)
+
+
+def test_afsd_synthetic_frames_config_trains_and_predicts():
+    cfg = load_config(osp.join(CONFIG_DIR, 'afsd_synthetic-frames.py'))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    data = frame_batch(cfg)
+    assert_train_step_learns(model, data, build_optim_wrapper(model, cfg.optim_wrapper))
+    assert_predicts_in_video(model, data)
+    check_frame_datasets_registered(cfg)
 
 
 def test_fuse_checkpoints_tool(tmp_path, capsys):
