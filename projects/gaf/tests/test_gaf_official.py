@@ -373,7 +373,7 @@ def test_faithful_e2e_configs_hold_the_official_hyper_parameters():
     assert (rgb.model.bg_weight, rgb.model.kl_weight, rgb.model.pull_weight) == (35., .1, .5)
     assert rgb.model.pull_warmup is None and (rgb.model.lw, rgb.model.cw) == (10., 1.)
     assert rgb.train_cfg.type == 'GAFTrainLoop' and rgb.train_cfg.max_epochs == 300
-    assert rgb.train_dataloader.batch_size == 8
+    assert rgb.train_dataloader.batch_size == 8 and rgb.val_dataloader.batch_size == 1
     assert rgb.train_dataloader.dataset.window_stride == 30
     assert rgb.val_dataloader.dataset.window_stride == 128
     assert rgb.val_evaluator.nms.sigma == 0.01 and rgb.model.test_cfg.score_thr == 0.01
@@ -388,10 +388,25 @@ def test_faithful_e2e_configs_hold_the_official_hyper_parameters():
     assert flow.train_dataloader.dataset.modality == 'Flow'
     synthetic = Config.fromfile(osp.join(root, 'gaf_synthetic-frames.py'))
     assert synthetic.train_dataloader.dataset.type == 'TALFrameDataset'
-    assert synthetic.model.crop_size == 32
+    assert synthetic.model.crop_size == 32 and synthetic.train_cfg.type == 'GAFTrainLoop'
 
     # The faithful model holds every GAF tensor of an official checkpoint (I3D stand-in).
     model = dict(rgb.model, backbone=dict(type='GAFTestTwoMaps', channels=(832, 1024)))
     state = MODELS.build(model).state_dict()
     for key, shape in OFFICIAL_GAF_KEYS.items():
         assert tuple(state[gaf_key(key)].shape) == shape, key
+
+
+def test_gaf_synthetic_frames_config_trains_and_predicts_with_i3d():
+    from vsgt.testing import assert_predicts_in_video, assert_train_step_learns, load_config
+    cfg = load_config(osp.join(ROOT, 'projects', 'gaf', 'configs', 'gaf_synthetic-frames.py'))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    assert type(model.backbone).__name__ == 'InceptionI3D'
+    size = cfg.model.window_size
+    samples = frame_samples()
+    for sample in samples:
+        sample.set_metainfo(dict(window_size=size, num_valid=size))
+    data = dict(inputs=list(torch.rand(2, 3, size, 32, 32) * 2 - 1), data_samples=samples)
+    assert_train_step_learns(model, data, build_optim_wrapper(model, cfg.optim_wrapper))
+    assert_predicts_in_video(model, data)
