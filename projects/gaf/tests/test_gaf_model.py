@@ -228,13 +228,13 @@ def test_attention_range_and_shape():
 def test_foreground_and_background_normalisation():
     torch.manual_seed(0)
     x, attention = torch.randn(2, 16, 32), torch.rand(2, 16, 32)
-    model = GAF(**SMALL)
+    model = GAF(**SMALL, norm='mean')
     mask = model._valid_mask(x, [32, 20])
     foreground = model.foreground(x, attention, mask)
     assert torch.allclose(foreground[1], x[1] * attention[1] / attention[1, :, :20].mean())
     background = model.background(x, attention, mask)
     assert torch.allclose(background[0], x[0] * (1 - attention[0]) / (1 - attention[0]).mean())
-    faithful = GAF(**SMALL, norm='batch_sum').foreground(x, attention, mask)
+    faithful = GAF(**SMALL).foreground(x, attention, mask)
     total = attention[0].sum() + attention[1, :, :20].sum()
     assert torch.allclose(faithful, x * attention / total)
     with pytest.raises(ValueError, match="norm must be one of"):
@@ -243,7 +243,7 @@ def test_foreground_and_background_normalisation():
 
 def test_gaf_with_attention_one_equals_afsd_for_shared_weights():
     torch.manual_seed(0)
-    gaf = GAF(**SMALL, bg_weight=0., pull_weight=0.)
+    gaf = GAF(**SMALL, norm='mean', bg_weight=0., pull_weight=0.)
     afsd = AFSDLocalizer(**SMALL)
     missing, unexpected = afsd.load_state_dict(gaf.state_dict(), strict=False)
     assert not missing and all(k.startswith(('attention.', 'cvae.')) for k in unexpected)
@@ -263,15 +263,22 @@ def test_gaf_with_attention_one_equals_afsd_for_shared_weights():
     assert set(plain.state_dict()) == set(afsd.state_dict())
 
 
-def test_background_pass_adds_its_losses_and_the_pull_its_term():
+def test_background_pass_is_the_official_coarse_cost_and_the_pull_its_term():
     torch.manual_seed(0)
     model = GAF(**SMALL, bg_weight=35., pull_warmup=0)
-    losses = model.detector_loss(torch.randn(2, 16, 32), samples())
-    assert {'loss_cls_bg', 'loss_prop_cls_bg', 'loss_pull'} <= set(losses)
-    assert 'loss_start_bg' not in losses
-    # No ground-truth action in a background target: nothing to regress.
-    assert losses['loss_loc_bg'] == 0 and losses['loss_prop_loc_bg'] == 0
-    assert losses['loss_cls_bg'] > 0
+    x = torch.randn(2, 16, 32)
+    losses = model.detector_loss(x, samples())
+    assert {'loss_cls_bg', 'loss_pull'} <= set(losses)
+    assert not {'loss_loc_bg', 'loss_prop_cls_bg', 'loss_prop_loc_bg', 'loss_quality_bg',
+                'loss_start_bg'} & set(losses)
+    # Every valid prior against background, summed (N = 1), x cw x bg_weight.
+    mask = model._valid_mask(x, [32, 20])
+    with torch.no_grad():
+        logits = model.detect(model.background(x, model.attention(x), mask))['logits']
+    valid = model.prior_centres[None] < torch.tensor([[32], [20]])
+    log_p = logits[valid].log_softmax(-1)[:, 0]
+    expected = -(0.25 * (1 - log_p.exp())**2 * log_p).sum()
+    assert torch.allclose(losses['loss_cls_bg'], 35 * expected, rtol=1e-5)
 
 
 def test_the_two_optimizers_update_their_own_parameters():
@@ -351,7 +358,7 @@ def test_joined_checkpoints_and_one_line_errors(tmp_path):
     assert torch.equal(fusion.rgb.attention.temporal.weight, rgb.attention.temporal.weight)
     swapped = dict(rgb=paths['flow'], flow=paths['rgb'])
     with pytest.raises(ValueError, match=r"checkpoint .*flow.pth does not fit the rgb model: "
-                                         r"key 'attention.project.weight' is missing"):
+                                         r"key 'attention.project.0.weight' is missing"):
         join_stream_checkpoints(fusion, swapped)
     wide = MODELS.build(dict(stream((8, 16)), with_gaf=False, channels=32, norm_groups=4))
     torch.save(dict(state_dict=wide.state_dict()), paths['flow'])
