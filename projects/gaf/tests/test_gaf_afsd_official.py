@@ -154,7 +154,7 @@ def window():
 def official_model() -> AFSD:
     layout = json.load(open(KEYS))
     model = AFSD(backbone=dict(type='MapsStandIn'), num_classes=20)
-    state_dict, dropped = convert(official_weights(layout), model)
+    state_dict, dropped, _ = convert(official_weights(layout), model)
     assert not dropped
     model.load_state_dict(state_dict)
     return model.eval()

@@ -118,3 +118,29 @@ def test_refusals_name_the_key_and_write_nothing(tmp_path, config, case):
     with pytest.raises((KeyError, ValueError), match=message):
         main([str(tmp_path / 'official.ckpt'), str(out), '--config', config])
     assert not out.exists()
+
+
+def test_gaf_checkpoint_maps_every_tensor_and_keeps_the_initial_cvae(tmp_path, capsys):
+    """GAF's train.py saves BDNet with its attention heads and without the CVAE: every official
+    tensor maps; the CVAE keeps the model's initial values, and the tool says so."""
+    from test_gaf_official import OFFICIAL_GAF_KEYS
+    config = tmp_path / 'gaf.py'
+    config.write_text(f"model = dict(type='GAFE2E', num_classes=20, backbone=dict("
+                      f"type='MapsStandIn', layout_file={KEYS!r}))\n")
+    layout = dict(LAYOUT, **{key: list(shape) for key, shape in OFFICIAL_GAF_KEYS.items()})
+    official = official_file(tmp_path / 'checkpoint-299.ckpt', layout)
+    out = tmp_path / 'gaf_rgb.pth'
+    main([str(tmp_path / 'checkpoint-299.ckpt'), str(out), '--config', str(config)])
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed[0].startswith('40 tensors of the model (cvae.*) are not in official '
+                                 'checkpoints (train.py does not save the CVAE)')
+    assert printed[1].startswith(f'wrote {out} (462 of 462 official tensors mapped onto')
+    ours = torch.load(out, weights_only=True)['state_dict']
+    model = MODELS.build(Config.fromfile(str(config)).model)
+    check_checkpoint_fits(model, read_state_dict(str(out)), str(out))  # as tools/test.py
+    assert torch.equal(official['Att_Head_5c.3.weight'],
+                       ours['attention.mixed_5c.temporal.weight'])
+    assert torch.equal(official['deconv2.1.bias'], ours['attention.mixed_4f.project.1.bias'])
+    cvae = [key for key in model.state_dict() if key.startswith('cvae.')]
+    assert len(cvae) == 40 and all(ours[key].shape == model.state_dict()[key].shape
+                                   for key in cvae)

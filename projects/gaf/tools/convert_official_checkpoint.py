@@ -1,5 +1,5 @@
 """Convert a checkpoint of the official AFSD code (``TencentYoutuResearch/ActionDetection-AFSD``)
-or its I3D weights into this project's layout.
+or GAF code (``Generative-Feature-Model/GAF``), or their I3D weights, into this project's layout.
 
 ``python projects/gaf/tools/convert_official_checkpoint.py OFFICIAL OUT
 [--config projects/gaf/configs/afsd_thumos14-rgb.py]``
@@ -7,7 +7,10 @@ or its I3D weights into this project's layout.
 ``OFFICIAL`` is either what the official ``train.py`` saves (the ``BDNet`` state dict,
 ``checkpoint-<epoch>.ckpt``, keys ``coarse_pyramid_detection.*`` and ``backbone._model.*``; a
 ``module.`` prefix of ``DataParallel`` is removed), e.g. the released THUMOS14 RGB
-``checkpoint-15.ckpt`` and flow ``checkpoint-16.ckpt``; or the I3D weights the official code
+``checkpoint-15.ckpt`` and flow ``checkpoint-16.ckpt``; GAF's ``train.py`` saves the same plus its
+attention heads (``deconv1/2``, ``Att_Head_5c/4f``; convert with ``--config
+projects/gaf/configs/gaf_thumos14-rgb.py``) but not its CVAE, whose tensors are then taken from
+the model's initialisation (testing does not use them; the tool says so); or the I3D weights the official code
 starts from (``rgb_imagenet.pt`` / ``flow_imagenet.pt``, the ``InceptionI3d`` keys): then only
 the backbone is converted (its Kinetics classifier ``logits.*`` is not part of the detector and
 is dropped) and ``OUT`` initialises ``model.backbone`` (``init_cfg=dict(type='Pretrained',
@@ -25,6 +28,7 @@ import torch
 from mmengine.config import Config
 
 from vsgt.evaluation.functional.formats import atomic_write
+from vsgt_projects.gaf.gaf.official_keys_gaf import GAF_RULES, NOT_IN_CHECKPOINT
 from vsgt.utils.checkpoint import read_state_dict
 from vsgt.utils.launch import run_cli
 
@@ -55,7 +59,7 @@ RULES: List[Tuple[str, Target]] = [
     (rf'{DETECTOR}\.loc_heads\.(?P<i>\d+)\.scale', 'loc_scales[{i}]'),
     (rf'{BACKBONE}logits\.conv3d\.(?:weight|bias)', None),
     (rf'{BACKBONE}(?P<k>.+)', 'backbone.{k}'),
-]
+] + GAF_RULES
 DROPPED = 'the Kinetics classifier of the I3D weights, not part of the detector'
 
 
@@ -67,15 +71,18 @@ def official_to_ours(key: str) -> Optional[str]:
             if target is None or callable(target):
                 return target if target is None else target(match)
             return target.format(**match.groupdict())
-    raise KeyError(f'official key {key} has no counterpart in this AFSD')
+    raise KeyError(f'official key {key} has no counterpart in this AFSD / GAF')
 
 
 def convert(official: Dict[str, torch.Tensor], model: torch.nn.Module,
-            backbone_only: bool = False) -> Tuple[Dict[str, torch.Tensor], List[str]]:
-    """Our state dict of ``model`` from the official one (``module.`` already stripped), and the
-    official keys dropped. Every official tensor must land on a model tensor of the same shape,
-    and every model tensor (the backbone's with ``backbone_only``) must be filled, except BN's
-    ``num_batches_tracked`` counters, which older files lack (they start at 0)."""
+            backbone_only: bool = False
+            ) -> Tuple[Dict[str, torch.Tensor], List[str], List[str]]:
+    """Our state dict of ``model`` from the official one (``module.`` already stripped), the
+    official keys dropped, and our keys taken from the model's initialisation. Every official
+    tensor must land on a model tensor of the same shape, and every model tensor (the
+    backbone's with ``backbone_only``) must be filled, except BN's ``num_batches_tracked``
+    counters, which older files lack (they start at 0), and GAF's CVAE when the file holds none
+    of it (:data:`NOT_IN_CHECKPOINT`: the model's initial values)."""
     expected = model.state_dict()
     converted: Dict[str, torch.Tensor] = {}
     elements: Dict[str, Dict[int, torch.Tensor]] = {}
@@ -117,12 +124,16 @@ def convert(official: Dict[str, torch.Tensor], model: torch.nn.Module,
     for key, value in expected.items():
         if key not in converted and key.endswith('num_batches_tracked'):
             converted[key] = torch.zeros_like(value)
+    initial = []
+    if not backbone_only and not any(key.startswith(NOT_IN_CHECKPOINT) for key in converted):
+        initial = [key for key in expected if key.startswith(NOT_IN_CHECKPOINT)]
+        converted.update({key: expected[key].detach().clone() for key in initial})
     wanted = [key for key in expected if not backbone_only or key.startswith('backbone.')]
     missing = [key for key in wanted if key not in converted]
     if missing:
         raise KeyError(f'the official checkpoint leaves {len(missing)} tensors of the model '
                        f'unfilled, e.g. {missing[0]}')
-    return {key: converted[key] for key in wanted}, dropped
+    return {key: converted[key] for key in wanted}, dropped, initial
 
 
 def read_official(path: str) -> Tuple[Dict[str, torch.Tensor], bool]:
@@ -149,10 +160,14 @@ def main(argv=None):
     official, backbone_only = read_official(args.official)
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmaction'))
-    state_dict, dropped = convert(official, MODELS.build(cfg.model), backbone_only)
+    state_dict, dropped, initial = convert(official, MODELS.build(cfg.model), backbone_only)
     if dropped:
         names = [key[len(BACKBONE):] if backbone_only else key for key in dropped]
         print(f'dropped {len(dropped)} official tensors ({", ".join(names)}): {DROPPED}')
+    if initial:
+        print(f'{len(initial)} tensors of the model ({", ".join(NOT_IN_CHECKPOINT)}*) are not in '
+              'official checkpoints (train.py does not save the CVAE): taken from the '
+              "model's initialisation; testing does not use them")
     checkpoint = dict(meta=dict(converted_from=args.official, backbone_only=backbone_only),
                       state_dict=state_dict)
     atomic_write(args.out, lambda file: torch.save(checkpoint, file))
