@@ -208,14 +208,16 @@ def test_official_padding_initialisation_and_kernels():
     assert layer.weight.abs().max() <= math.sqrt(3 / 15) and not layer.bias.any()
 
 
-def test_fusion_averages_the_raw_outputs_of_each_streams_channels():
-    """test.py --fusion: the mean of the RGB model's outputs (channels 0-2) and the flow model's
-    (channels 3-4), decoded once."""
+@pytest.mark.parametrize('rgb', [dict(type='AFSD'),
+                                 dict(type='GAFE2E', attention_hidden=32)])
+def test_fusion_averages_the_raw_outputs_of_each_streams_channels(rgb):
+    """test.py --fusion: the mean of the RGB model's outputs (channels 0-2; AFSD or GAF) and the
+    flow model's (AFSD, channels 3-4), decoded once."""
     torch.manual_seed(0)
     stream = dict(num_classes=3, window_size=64, crop_size=32, channels=16, frame_channels=16,
                   num_levels=4, norm_groups=4)
     fusion = TwoStreamFusion(
-        rgb=dict(type='AFSD', backbone=dict(type='MapsStandIn'), input_range=(0, 3), **stream),
+        rgb=dict(backbone=dict(type='MapsStandIn'), input_range=(0, 3), **rgb, **stream),
         flow=dict(type='AFSD', backbone=dict(type='MapsStandIn', in_channels=2), in_channels=2,
                   input_range=(3, 5), **stream)).eval()
     x = torch.rand(1, 5, 64, 32, 32) * 2 - 1

@@ -44,7 +44,8 @@ def test_all_configs_are_here():
             'gaf_thumos14-i3d-twostream.py', 'gaf_anet13-i3d.py', 'afsd_synthetic.py',
             'gaf_synthetic.py', 'gaf-kd_thumos14-i3d.py'} <= set(CONFIGS)
     assert {'afsd_thumos14-rgb.py', 'afsd_thumos14-flow.py', 'afsd_thumos14-fusion.py',
-            'afsd_synthetic-frames.py'} <= set(FRAME_CONFIGS)
+            'afsd_synthetic-frames.py', 'gaf_thumos14-rgb.py', 'gaf_thumos14-flow.py',
+            'gaf_thumos14-fusion.py', 'gaf_synthetic-frames.py'} <= set(FRAME_CONFIGS)
 
 
 @pytest.mark.parametrize('name', CONFIGS)
@@ -115,12 +116,17 @@ def test_afsd_thumos14_configs_are_the_official_recipe(name):
     assert_registered(cfg)
 
 
-def test_afsd_fusion_config_reads_both_streams_of_one_window():
-    """test.py --fusion: the RGB model on channels 0-2, the flow model on 3-4 of 'RGB+Flow'
-    windows, every other setting as the single-stream test."""
-    cfg = load_config(osp.join(CONFIG_DIR, 'afsd_thumos14-fusion.py'))
-    rgb = load_config(osp.join(CONFIG_DIR, 'afsd_thumos14-rgb.py'))
+@pytest.mark.parametrize('name, rgb_name, rgb_type', [
+    ('afsd_thumos14-fusion.py', 'afsd_thumos14-rgb.py', 'AFSD'),
+    ('gaf_thumos14-fusion.py', 'gaf_thumos14-rgb.py', 'GAFE2E')])
+def test_fusion_configs_read_both_streams_of_one_window(name, rgb_name, rgb_type):
+    """test.py --fusion: the RGB model on channels 0-2, the flow model (AFSD, also for GAF) on
+    3-4 of 'RGB+Flow' windows, every other setting as the single-stream test."""
+    cfg = load_config(osp.join(CONFIG_DIR, name))
+    rgb = load_config(osp.join(CONFIG_DIR, rgb_name))
     assert cfg.model.type == 'TwoStreamFusion'
+    assert (cfg.model.rgb.type, cfg.model.flow.type) == (rgb_type, 'AFSD')
+    assert cfg.test_dataloader.batch_size == rgb.test_dataloader.batch_size
     assert (cfg.model.rgb.input_range, cfg.model.flow.input_range) == ((0, 3), (3, 5))
     assert (cfg.model.rgb.backbone.in_channels, cfg.model.flow.backbone.in_channels) == (3, 2)
     test = cfg.test_dataloader.dataset
