@@ -20,15 +20,18 @@ import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-#: Synthetic sets, as the configs expect them under ``data/``: (folder, generator, arguments).
+#: Synthetic sets, as the configs expect them under ``data/``: (folder, generator script under
+#: ``tools/data``, arguments).
 DATASETS = (
-    ('synthetic', 'synthetic', ['--num-videos', '8', '--num-frames', '24']),
-    ('synthetic_context', 'synthetic', ['--num-videos', '8', '--num-frames', '24',
-                                        '--context']),
-    ('synthetic_rec', 'synthetic', ['--num-videos', '16', '--num-frames', '16', '--preset',
-                                    'recognition', '--rawframe-lists']),
-    ('synthetic_tal', 'synthetic_tal', ['--num-videos', '8']),
-    ('synthetic_tal_clutter', 'synthetic_tal', ['--num-videos', '8', '--preset', 'clutter']),
+    ('synthetic', 'synthetic/generate.py', ['--num-videos', '8', '--num-frames', '24']),
+    ('synthetic_context', 'synthetic/generate.py', ['--num-videos', '8', '--num-frames', '24',
+                                                    '--context']),
+    ('synthetic_rec', 'synthetic/generate.py', ['--num-videos', '16', '--num-frames', '16',
+                                                '--preset', 'recognition', '--rawframe-lists']),
+    ('synthetic_tal', 'synthetic_tal/generate.py', ['--num-videos', '8']),
+    ('synthetic_tal_clutter', 'synthetic_tal/generate.py', ['--num-videos', '8', '--preset',
+                                                            'clutter']),
+    ('synthetic_tal_frames', 'synthetic_tal/generate_frames.py', ['--preset', 'frames_tiny']),
 )
 #: Largest |CUDA - CPU| of an op's outputs and input gradients on unit-scale inputs.
 OP_TOLERANCE = 1e-4
@@ -72,9 +75,8 @@ def make_data(work_dir, log):
     for folder, generator, arguments in DATASETS:
         out = osp.join(work_dir, 'data', folder)
         if not osp.isdir(out):
-            ok, _, error = run([sys.executable, osp.join(ROOT, 'tools', 'data', generator,
-                                                         'generate.py'), out, '--no-progress',
-                                *arguments], work_dir, log)
+            ok, _, error = run([sys.executable, osp.join(ROOT, 'tools', 'data', generator), out,
+                                '--no-progress', *arguments], work_dir, log)
             if not ok:
                 raise RuntimeError(f'generating {out} failed: {error}')
 

@@ -36,6 +36,16 @@ PROVIDERS = {
         f'mmaction2 model zoo: {_MMACTION2_ZOO}/v1.0/recognition/slowfast/'
         'slowfast_r101_8xb8-8x8x1-256e_kinetics400-rgb/'
         'slowfast_r101_8xb8-8x8x1-256e_kinetics400-rgb_20220818-9c0e09bd.pth',
+    'checkpoints/afsd/i3d_rgb_imagenet.pth':
+        "AFSD's I3D RGB weights (models/i3d_models/rgb_imagenet.pt of the AFSD release, "
+        'github.com/TencentYoutuResearch/ActionDetection-AFSD) converted by python '
+        'projects/gaf/tools/convert_official_checkpoint.py rgb_imagenet.pt '
+        'checkpoints/afsd/i3d_rgb_imagenet.pth',
+    'checkpoints/afsd/i3d_flow_imagenet.pth':
+        "AFSD's I3D flow weights (models/i3d_models/flow_imagenet.pt of the AFSD release) "
+        'converted by python projects/gaf/tools/convert_official_checkpoint.py '
+        'flow_imagenet.pt checkpoints/afsd/i3d_flow_imagenet.pth --config '
+        'projects/gaf/configs/afsd_thumos14-flow.py',
     'work_dirs/gaf_thumos14-i3d-rgb/epoch_16.pth':
         'the GAF teacher: python tools/train.py projects/gaf/configs/gaf_thumos14-i3d-rgb.py',
 }
