@@ -114,3 +114,18 @@ def test_num_classes_smaller_than_the_data_needs(tmp_path):
     with pytest.raises(ValueError, match=r"model.num_classes=3, but .*ann.json has the label "
                        r"index 3 \('d'\); the data has 4 classes"):
         check_num_classes(SimpleNamespace(num_classes=3), data)
+
+
+def test_run_cli_destroys_the_process_group_on_the_way_out(tmp_path):
+    """A group left to the interpreter's shutdown can abort a distributed run at its very end."""
+    import torch.distributed as dist
+    from vsgt.utils.launch import run_cli
+
+    def main(argv):
+        dist.init_process_group('gloo', init_method=f'file://{tmp_path}/store', rank=0,
+                                world_size=1)
+        raise ValueError('bad input')
+
+    with pytest.raises(SystemExit):
+        run_cli(main, [])
+    assert not dist.is_initialized()

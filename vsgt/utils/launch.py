@@ -302,12 +302,29 @@ def clean_failure(work_dir, keep_if=lambda created: False):
         raise
 
 
+def close_process_group():
+    """Destroy this process's ``torch.distributed`` process group, if any. PyTorch asks every
+    process to do so before it exits; a group left to the interpreter's shutdown can abort the
+    process (gloo: "terminate called without an active exception", exit code -6)."""
+    dist = sys.modules.get('torch.distributed')
+    if dist is not None and dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def run_cli(main, argv=None):
-    """Run a tool's ``main`` and turn user errors into one line on stderr and exit code 1.
+    """Run a tool's ``main`` and turn user errors into one line on stderr and exit code 1; the
+    process group of a distributed run is destroyed on the way out.
 
     Set ``VSGT_DEBUG=1`` to see the full traceback instead.
     """
     prog = osp.basename(sys.argv[0])
+    try:
+        _run_main(main, argv, prog)
+    finally:
+        close_process_group()
+
+
+def _run_main(main, argv, prog):
     try:
         main(argv)
     except USER_ERRORS as exc:
