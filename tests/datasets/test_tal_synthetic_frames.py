@@ -84,6 +84,16 @@ def test_layout_and_statistics(tiny):
     assert statistics['training']['actions'] + statistics['validation']['actions'] == \
         len(lengths)
     assert json.loads((root / 'summary.json').read_text())['statistics'] == statistics
+    # the distractors' spans: seconds of whole frames inside the video, one per distractor
+    spans = summary['distractors']
+    assert sorted(spans) == sorted(database)
+    assert sum(map(len, spans.values())) == sum(s['distractors'] for s in statistics.values())
+    for index, (video, entry) in enumerate(database.items()):
+        plan = _replan(index)
+        planned = [[d['start'], min(d['start'] + d['length'], plan['num_frames'])]
+                   for d in plan['distractors']]
+        np.testing.assert_allclose(np.array(spans[video]).reshape(-1, 2) * 10, planned)
+        assert all(0 <= s < e <= entry['duration'] + 1e-9 for s, e in spans[video])
 
 
 def test_actions_are_visible_only_inside_their_spans(tiny):

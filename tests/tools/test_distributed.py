@@ -21,9 +21,11 @@ def test_two_cpu_ranks_train_the_same_model(synthetic_root, tmp_path):
         f"custom_hooks = [dict(type='RankCheckHook', out_dir={str(tmp_path)!r})]\n")
     work_dir = tmp_path / 'work'
     pythonpath = osp.join(ROOT, 'tests', 'tools')
+    # PYTHONFAULTHANDLER: a rank killed by a signal prints the Python stack of its threads.
     result = run_tool('dist_train.sh', config, 2, '--work-dir', work_dir, '--cfg-options', *FAST,
-                      cwd=synthetic_root, env=dict(PYTHONPATH=pythonpath, PORT='29517'))
-    assert result.returncode == 0, result.stderr[-4000:]
+                      cwd=synthetic_root, env=dict(PYTHONPATH=pythonpath, PORT='29517',
+                                                   PYTHONFAULTHANDLER='1'))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
 
     ranks = [json.loads((tmp_path / f'rank{r}.json').read_text()) for r in (0, 1)]
     assert [r['world_size'] for r in ranks] == [2, 2]

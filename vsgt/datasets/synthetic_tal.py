@@ -543,7 +543,8 @@ def generate_synthetic_tal_frames(out_dir: str,
                                  (x, y), denseflow's encoding (bound 20 -> 0..255)
           features/{video}.npy   float32 (ceil(T / 4), 96): frames_to_features, 2.5 steps/s
           annotations.json       ActivityNet layout, subsets 'training' and 'validation'
-          summary.json           preset, parameters, seed, classes, rates, statistics
+          summary.json           preset, parameters, seed, classes, rates, statistics, and
+                                 the distractors' spans per video ([start, end] seconds)
 
     Args:
         out_dir: Output directory; must be absent or empty unless ``overwrite``.
@@ -571,7 +572,7 @@ def generate_synthetic_tal_frames(out_dir: str,
     num_val = min(max(1, round(num_videos * parameters.val_fraction)), num_videos - 1)
     validation = {int(index) for index in order[:num_val]}
 
-    database = {}
+    database, distractors = {}, {}
     gathered = {s: dict(frames=[], lengths=[], distractors=0) for s in ('training', 'validation')}
     rate = parameters.frame_rate
     staging_dir = Path(tempfile.mkdtemp(prefix=f'.{out_dir.name}.tmp-', dir=out_dir.parent))
@@ -597,6 +598,9 @@ def generate_synthetic_tal_frames(out_dir: str,
                 duration=plan['num_frames'] / rate,
                 annotations=[dict(segment=[a['start'] / rate, (a['start'] + a['length']) / rate],
                                   label=classes[a['label']]) for a in plan['actions']])
+            distractors[video] = [[d['start'] / rate, min(d['start'] + d['length'],
+                                                          plan['num_frames']) / rate]
+                                  for d in plan['distractors']]
             gathered[subset]['frames'].append(plan['num_frames'])
             gathered[subset]['lengths'].extend(a['length'] for a in plan['actions'])
             gathered[subset]['distractors'] += len(plan['distractors'])
@@ -618,7 +622,8 @@ def generate_synthetic_tal_frames(out_dir: str,
                 actions=len(values['lengths']),
                 action_frames=[int(min(values['lengths'])), int(max(values['lengths']))],
                 distractors=values['distractors'])
-                for subset, values in gathered.items()})
+                for subset, values in gathered.items()},
+            distractors=distractors)
         (staging_dir / 'annotations.json').write_text(json.dumps(
             dict(version=f'synthetic_tal {name} seed {seed}', database=database)))
         (staging_dir / 'summary.json').write_text(json.dumps(summary, indent=2) + '\n')

@@ -135,6 +135,39 @@ def resample_steps(feature: np.ndarray, scale: float, num_out: int) -> np.ndarra
     return feature[lower] * (1 - weight) + feature[upper] * weight
 
 
+def check_window_arguments(data_prefix: dict, prefix_key: str, what: str,
+                           subset: Union[str, Sequence[str]], name_format: str,
+                           format_arg: str, classes: Optional[Sequence[str]],
+                           window_size: int) -> Tuple[List[str], Optional[tuple]]:
+    """The arguments the windowed TAL datasets share, checked with one-line errors: the
+    ``data_prefix`` key, the subset name(s), a file-name format of ``{video}`` only, the window
+    size and the class names. Returns the subsets as a list and the classes as a tuple."""
+    if prefix_key not in data_prefix:
+        raise KeyError(f'data_prefix needs the key "{prefix_key}" (folder of the {what}), got '
+                       f'keys {sorted(data_prefix)}')
+    subsets = [subset] if isinstance(subset, str) else list(subset)
+    if not subsets or not all(isinstance(s, str) for s in subsets):
+        raise ValueError(f'subset must be a name or a list of names, got {subset!r}')
+    try:
+        name_format.format(video='')
+    except (KeyError, IndexError, ValueError):
+        raise ValueError(f'{format_arg} must be a format using only {{video}}, got '
+                         f'{name_format!r}') from None
+    if not isinstance(window_size, int) or window_size < 1:
+        raise ValueError(f'window_size must be an int >= 1, got {window_size!r}')
+    classes = None if classes is None else tuple(classes)
+    if classes is not None and len(set(classes)) != len(classes):
+        raise ValueError(f'classes has duplicates: {list(classes)}')
+    return subsets, classes
+
+
+def check_window_stride(window_stride: int, window_size: int) -> None:
+    """One-line error for a window stride outside ``1..window_size``."""
+    if not isinstance(window_stride, int) or not 1 <= window_stride <= window_size:
+        raise ValueError(f'window_stride must be an int in 1..window_size={window_size}, '
+                         f'got {window_stride!r}')
+
+
 def _describe(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + '...'
@@ -285,24 +318,14 @@ class TALFeatureDataset(BaseActionDataset):
                  min_action_overlap: Optional[float] = None,
                  test_mode: bool = False,
                  **kwargs) -> None:
-        if 'feature' not in data_prefix:
-            raise KeyError(f'data_prefix needs the key "feature" (folder of the feature '
-                           f'files), got keys {sorted(data_prefix)}')
-        self.subsets = [subset] if isinstance(subset, str) else list(subset)
-        if not self.subsets or not all(isinstance(s, str) for s in self.subsets):
-            raise ValueError(f'subset must be a name or a list of names, got {subset!r}')
+        self.subsets, self.classes = check_window_arguments(
+            data_prefix, 'feature', 'feature files', subset, feature_name, 'feature_name',
+            classes, window_size)
         if feature_rate is not None and not feature_rate > 0:
             raise ValueError(f'feature_rate must be > 0 steps per second, got {feature_rate!r}')
         if feature_ext not in FEATURE_EXTENSIONS:
             raise ValueError(f'feature_ext must be one of {FEATURE_EXTENSIONS}, got '
                              f'{feature_ext!r}')
-        try:
-            feature_name.format(video='')
-        except (KeyError, IndexError, ValueError):
-            raise ValueError(f'feature_name must be a format using only {{video}}, got '
-                             f'{feature_name!r}') from None
-        if not isinstance(window_size, int) or window_size < 1:
-            raise ValueError(f'window_size must be an int >= 1, got {window_size!r}')
         if resize not in RESIZE_MODES:
             raise ValueError(f'resize must be one of {RESIZE_MODES}, got {resize!r}')
         if resize is not None and window_stride is not None:
@@ -313,9 +336,7 @@ class TALFeatureDataset(BaseActionDataset):
             raise ValueError(f'subsample={subsample} has no effect with resize={resize!r}; '
                              'drop it')
         window_stride = window_size if window_stride is None else window_stride
-        if not isinstance(window_stride, int) or not 1 <= window_stride <= window_size:
-            raise ValueError(f'window_stride must be an int in 1..window_size={window_size}, '
-                             f'got {window_stride!r}')
+        check_window_stride(window_stride, window_size)
         keep_window = keep_window or ('any' if test_mode else 'whole_action')
         if keep_window not in KEEP_WINDOW_MODES:
             raise ValueError(f'keep_window must be one of {KEEP_WINDOW_MODES}, got '
@@ -328,9 +349,6 @@ class TALFeatureDataset(BaseActionDataset):
                              f'{min_action_overlap!r}')
         if feature_dim is not None and (not isinstance(feature_dim, int) or feature_dim < 1):
             raise ValueError(f'feature_dim must be an int >= 1, got {feature_dim!r}')
-        self.classes = None if classes is None else tuple(classes)
-        if self.classes is not None and len(set(self.classes)) != len(self.classes):
-            raise ValueError(f'classes has duplicates: {list(self.classes)}')
         self.feature_rate = feature_rate
         self.feature_offset = float(feature_offset)
         self.feature_dim = feature_dim

@@ -24,7 +24,8 @@ from mmengine.logging import MMLogger
 from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS, TRANSFORMS
 from mmaction.utils import ConfigType
-from .tal import KNOWN_SUBSETS, action_overlap, load_tal_annotations, window_starts
+from .tal import (KNOWN_SUBSETS, action_overlap, check_window_arguments, check_window_stride,
+                  load_tal_annotations, window_starts)
 from .tal_transforms import PackTALInputs
 
 #: Channels of a frame array per ``modality`` (``'RGB+Flow'``: an RGB and a flow array, stacked).
@@ -142,12 +143,9 @@ class TALFrameDataset(BaseActionDataset):
                  window_stride: Optional[int] = None,
                  test_mode: bool = False,
                  **kwargs) -> None:
-        if 'frames' not in data_prefix:
-            raise KeyError(f'data_prefix needs the key "frames" (folder of the frame .npy '
-                           f'files), got keys {sorted(data_prefix)}')
-        self.subsets = [subset] if isinstance(subset, str) else list(subset)
-        if not self.subsets or not all(isinstance(s, str) for s in self.subsets):
-            raise ValueError(f'subset must be a name or a list of names, got {subset!r}')
+        self.subsets, self.classes = check_window_arguments(
+            data_prefix, 'frames', 'frame .npy files', subset, file_name, 'file_name', classes,
+            window_size)
         if modality not in MODALITY_CHANNELS:
             raise ValueError(f'modality must be one of {sorted(MODALITY_CHANNELS)}, got '
                              f'{modality!r}')
@@ -162,21 +160,9 @@ class TALFrameDataset(BaseActionDataset):
         if frame_size is not None and (len(frame_size) != 2 or not all(
                 isinstance(v, int) and v > 0 for v in frame_size)):
             raise ValueError(f'frame_size must be None or (H, W), got {frame_size!r}')
-        try:
-            file_name.format(video='')
-        except (KeyError, IndexError, ValueError):
-            raise ValueError(f'file_name must be a format using only {{video}}, got '
-                             f'{file_name!r}') from None
-        if not isinstance(window_size, int) or window_size < 1:
-            raise ValueError(f'window_size must be an int >= 1, got {window_size!r}')
         if window_stride is None:
             window_stride = min(128 if test_mode else 30, window_size)
-        if not isinstance(window_stride, int) or not 1 <= window_stride <= window_size:
-            raise ValueError(f'window_stride must be an int in 1..window_size={window_size}, '
-                             f'got {window_stride!r}')
-        self.classes = None if classes is None else tuple(classes)
-        if self.classes is not None and len(set(self.classes)) != len(self.classes):
-            raise ValueError(f'classes has duplicates: {list(self.classes)}')
+        check_window_stride(window_stride, window_size)
         self.channels = MODALITY_CHANNELS[modality]
         self.frame_rate = None if frame_rate is None else float(frame_rate)
         self.frame_size = None if frame_size is None else tuple(frame_size)

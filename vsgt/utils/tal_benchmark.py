@@ -3,9 +3,10 @@
 
 Every config trains in this process with mmengine's Runner (as tools/train.py builds it) for the
 same iterations and seeds, and is scored on its test windows, one at a time, with its
-``TALDetectionMetric``; training and inference time, parameters and FLOPs (fvcore, one window)
-come with the metrics. ActionFormer (the ``actionformer`` PyPI package, never a dependency) trains
-on a reference config's windows with its optimizer, schedule, batches and seeds.
+``TALDetectionMetric``; training and inference time, parameters and FLOPs (fvcore, one window of
+features or, end to end, of frames) come with the metrics. ActionFormer (the ``actionformer``
+PyPI package, never a dependency) trains on a reference config's windows with its optimizer,
+schedule, batches and seeds.
 """
 import argparse
 import copy
@@ -54,13 +55,24 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise ValueError(f'--iters must be at least 1, got {args.iters}')
 
 
-def enter_work_dir(work_dir: str, data_dir: str, preset: str, seed: int) -> None:
-    """Generate the synthetic set ``preset`` in ``work_dir/data/data_dir`` unless it is there,
-    then change to ``work_dir`` (the configs read ``data/data_dir``)."""
+def enter_work_dir(work_dir: str, data_dir: str, preset: str, seed: int,
+                   generate: Callable = generate_synthetic_tal) -> None:
+    """Generate the synthetic set ``preset`` in ``work_dir/data/data_dir`` with ``generate``
+    (``generate_synthetic_tal`` or ``generate_synthetic_tal_frames``) unless it is there, then
+    change to ``work_dir`` (the configs read ``data/data_dir``)."""
     data_root = osp.join(work_dir, 'data', data_dir)
     if not osp.isdir(data_root):
-        generate_synthetic_tal(data_root, preset=preset, seed=seed, progress=False)
+        generate(data_root, preset=preset, seed=seed, progress=False)
     os.chdir(work_dir)
+
+
+def example_window(cfg: Config) -> torch.Tensor:
+    """One random input window of ``cfg.model``: ``(1, C, T)`` features, or ``(1, C, T, S, S)``
+    frames for an end-to-end model (``crop_size`` S)."""
+    shape = (1, cfg.model.in_channels, cfg.model.window_size)
+    if 'crop_size' in cfg.model:
+        shape += (cfg.model.crop_size, ) * 2
+    return torch.randn(shape)
 
 
 def benchmark_config(cfg: Config, name: str, seed: int, iters: int, work_dir: str) -> Config:
@@ -107,8 +119,7 @@ def train_and_score(cfg: Config,
             if on_test_batch is not None:
                 on_test_batch(model, data)
     metrics = loop.evaluator.evaluate(len(loop.dataloader.dataset))
-    window = torch.randn(1, cfg.model.in_channels, cfg.model.window_size)
-    flops, _ = count_flops(model, window)
+    flops, _ = count_flops(model, example_window(cfg))
     return dict(metrics, train_time=train_time, infer_time=infer_time,
                 params=sum(p.numel() for p in model.parameters()), flops=flops)
 

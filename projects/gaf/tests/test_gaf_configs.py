@@ -42,7 +42,8 @@ def random_batch(cfg, width):
 def test_all_configs_are_here():
     assert {'afsd_thumos14-i3d.py', 'gaf_thumos14-i3d-rgb.py', 'gaf_thumos14-i3d-flow.py',
             'gaf_thumos14-i3d-twostream.py', 'gaf_anet13-i3d.py', 'afsd_synthetic.py',
-            'gaf_synthetic.py', 'gaf-kd_thumos14-i3d.py'} <= set(CONFIGS)
+            'gaf_synthetic.py', 'gaf-kd_thumos14-i3d.py', 'afsd_synthetic-frames-features.py',
+            'gaf_synthetic-frames-features.py'} <= set(CONFIGS)
     assert {'afsd_thumos14-rgb.py', 'afsd_thumos14-flow.py', 'afsd_thumos14-fusion.py',
             'afsd_synthetic-frames.py', 'gaf_thumos14-rgb.py', 'gaf_thumos14-flow.py',
             'gaf_thumos14-fusion.py', 'gaf_synthetic-frames.py'} <= set(FRAME_CONFIGS)

@@ -1,34 +1,50 @@
-"""GAF against AFSD and VSGN (and ActionFormer) on the 'clutter' synthetic TAL set.
+"""GAF against AFSD on the synthetic TAL sets: end to end on frames, or on features.
 
-``python projects/gaf/tools/benchmark.py [--seeds 0 1] [--iters 150] [--models AFSD GAF VSGN]
-[--actionformer DIR] [--work-dir DIR]``
+``python projects/gaf/tools/benchmark.py [--dataset frames|clutter] [--seeds 0 1] [--iters N]
+[--models ...] [--actionformer DIR] [--work-dir DIR]``
 
 Every model trains with the same data, seeds, iterations, batches and detector optimizer /
-schedule (``afsd_synthetic.py``'s; GAF's CVAE has its own optimizer) in this process, with
-mmengine's Runner as tools/train.py builds it, and is scored on the validation videos with
-``TALDetectionMetric``: mAP at tIoU 0.3:0.1:0.7 and their mean, AP on short actions (<= 8
-steps, tIoU 0.5), training and inference time (model forward and post-processing of the
-validation windows, one at a time), parameters and FLOPs (fvcore, one window; the boundary
-pooling's gathers and VSGN's kNN search are not counted) as ratios to AFSD. For GAF also the
-mean attention on the label-carrying channels (0-15) inside and outside the ground-truth
-actions of the validation windows, on the clutter channels (16-31) inside them and over all
-their steps. VSGN is ``projects/vsgn/configs/vsgn_synthetic_novss.py`` with this set's
-windows (64 steps: 4 levels, strides 4..32, anchors of 4..48 steps), width 64.
+schedule (the AFSD config's; GAF's CVAE has its own optimizer and GAF runs both of its passes at
+every iteration) in this process, with mmengine's Runner as tools/train.py builds it, and is
+scored on the validation videos with ``TALDetectionMetric``: mAP at tIoU 0.3:0.1:0.7 and their
+mean, AP on short actions (tIoU 0.5), training and inference time (model forward and
+post-processing of the validation windows, one at a time), parameters and FLOPs (fvcore, one
+window; the boundary pooling's gathers and VSGN's kNN search are not counted) as ratios to the
+first model.
 
-``--actionformer DIR``: also ActionFormer (the ``actionformer`` PyPI package importable from
-``DIR``, e.g. after ``pip install --no-deps --target DIR actionformer pandas pytz tzdata joblib
-cloudpickle h5py``; never a dependency of this project), width 64, full self-attention, trained
-on the same windows with AFSD's optimizer, schedule, batches and seeds (the loop of
-``vsgt.utils.tal_benchmark``), its own per-window inference, then the same metric.
+``--dataset frames`` (default; 300 iterations): the frame-level set of
+``tools/data/synthetic_tal/generate_frames.py`` (48 videos of 32x32 frames, 3 classes among
+drifting distractors). ``AFSD`` and ``GAF`` are the end-to-end models (``afsd_synthetic-frames.py``,
+``gaf_synthetic-frames.py``: I3D from scratch on 128-frame windows), ``AFSD-features`` and
+``GAF-features`` their feature variants on the set's ``features/`` (the same windows as 32 steps of
+4 frames). A ``-mean`` suffix is GAF with ``norm='mean'`` (attention normalised per window)
+instead of the official sum over the batch tensor. For every GAF model also its mean attention
+(over channels) at the steps of its maps whose centre falls in a ground-truth action, in a
+distractor's span outside the actions, and in neither, on the validation windows.
+
+``--dataset clutter`` (150 iterations): the feature set ``clutter`` (3 classes on channels 0-15,
+label-free action-like bursts on channels 16-31), ``afsd_synthetic.py``, ``gaf_synthetic.py`` and
+VSGN (``projects/vsgn/configs/vsgn_synthetic_novss.py`` with this set's windows: 4 levels, width
+64). For GAF the mean attention on the label channels inside and outside the ground-truth
+actions, and on the clutter channels inside them and over all steps.
+
+``--actionformer DIR`` (clutter only): also ActionFormer (the ``actionformer`` PyPI package
+importable from ``DIR``, e.g. after ``pip install --no-deps --target DIR actionformer pandas pytz
+tzdata joblib cloudpickle h5py``; never a dependency of this project), width 64, full
+self-attention, trained on the same windows with AFSD's optimizer, schedule, batches and seeds
+(the loop of ``vsgt.utils.tal_benchmark``), its own per-window inference, then the same metric.
 """
 import argparse
+import json
 import os.path as osp
 
 import numpy as np
 import torch
 from mmengine.config import Config
 
-from vsgt.datasets.synthetic_tal import TAL_PRESETS
+from vsgt.datasets.synthetic_tal import (TAL_PRESETS, generate_synthetic_tal,
+                                         generate_synthetic_tal_frames)
+from vsgt.datasets.tal import window_to_seconds
 from vsgt.utils.launch import run_cli
 from vsgt.utils.tal_benchmark import (add_arguments, benchmark_config, check_arguments,
                                       enter_work_dir, format_table, run_actionformer, run_seeds,
@@ -37,33 +53,58 @@ from vsgt.utils.tal_benchmark import (add_arguments, benchmark_config, check_arg
 CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs')
 VSGN_CONFIG = osp.join(osp.dirname(CONFIG_DIR), '..', 'vsgn', 'configs',
                        'vsgn_synthetic_novss.py')
-MODELS = ('AFSD', 'GAF', 'VSGN')
-ATTENTION_KEYS = ('att_label', 'att_label_out', 'att_clutter_gt', 'att_clutter')
+#: Per dataset: its data folder, generator, preset, default iterations, models, AFSD config.
+DATASETS = {
+    'frames': dict(data_dir='synthetic_tal_frames', generate=generate_synthetic_tal_frames,
+                   preset='frames', iters=300,
+                   models=('AFSD', 'GAF', 'GAF-mean', 'AFSD-features', 'GAF-features',
+                           'GAF-features-mean'),
+                   reference='afsd_synthetic-frames.py'),
+    'clutter': dict(data_dir='synthetic_tal_clutter', generate=generate_synthetic_tal,
+                    preset='clutter', iters=150, models=('AFSD', 'GAF', 'VSGN'),
+                    reference='afsd_synthetic.py'),
+}
+CLUTTER_GROUPS = ('label channels 0-15, inside actions', 'label channels 0-15, outside actions',
+                  'clutter channels 16-31, inside actions', 'clutter channels 16-31, all steps')
+STEP_GROUPS = ('actions', 'distractors only', 'neither')
+#: The keys a run gives the training loop of the reference config (the benchmark's budget).
+SHARED_KEYS = ('train_dataloader', 'train_cfg', 'param_scheduler', 'default_hooks',
+               'log_processor')
 
 
-def model_config(name: str) -> Config:
-    """The config of a benchmarked model on the clutter set."""
-    if name in ('AFSD', 'GAF'):
-        return Config.fromfile(osp.join(CONFIG_DIR, f'{name.lower()}_synthetic.py'))
-    reference = Config.fromfile(osp.join(CONFIG_DIR, 'afsd_synthetic.py'))
-    cfg = Config.fromfile(VSGN_CONFIG)
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator',
-                'test_evaluator', 'optim_wrapper', 'param_scheduler', 'train_cfg'):
-        cfg[key] = reference[key]
-    cfg.custom_imports.imports = [*cfg.custom_imports.imports, 'vsgt_projects.gaf.gaf']
-    cfg.model.update(in_channels=64, num_classes=3, window_size=64, channels=64, num_levels=4)
+def load(name: str) -> Config:
+    return Config.fromfile(osp.join(CONFIG_DIR, name))
+
+
+def model_config(dataset: str, name: str) -> Config:
+    """The config of a benchmarked model on ``dataset``."""
+    reference = load(DATASETS[dataset]['reference'])
+    if dataset == 'clutter':
+        if name in ('AFSD', 'GAF'):
+            return load(f'{name.lower()}_synthetic.py')
+        cfg = Config.fromfile(VSGN_CONFIG)
+        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator',
+                    'test_evaluator', 'optim_wrapper', 'param_scheduler', 'train_cfg'):
+            cfg[key] = reference[key]
+        cfg.custom_imports.imports = [*cfg.custom_imports.imports, 'vsgt_projects.gaf.gaf']
+        cfg.model.update(in_channels=64, num_classes=3, window_size=64, channels=64,
+                         num_levels=4)
+        return cfg
+    base = name.replace('-mean', '')
+    features = base.endswith('-features')
+    cfg = load(f"{base.replace('-features', '').lower()}_synthetic-frames"
+               f"{'-features' if features else ''}.py")
+    if base == 'GAF':  # the iteration loop and schedule of AFSD, both passes at every step
+        for key in SHARED_KEYS:
+            cfg[key] = reference[key]
+        cfg.model.pull_warmup = load('gaf_synthetic-frames-features.py').model.pull_warmup
+    if name.endswith('-mean'):
+        cfg.model.norm = 'mean'
     return cfg
 
 
-def build_config(name: str, seed: int, iters: int, work_dir: str) -> Config:
-    """The benchmark run of model ``name``."""
-    return benchmark_config(model_config(name), name, seed, iters, work_dir)
-
-
-def attention_means(model, data: dict, sums: np.ndarray) -> None:
-    """Add the attention sums and counts of one batch: label channels inside GT, label channels
-    on the valid steps outside GT, clutter channels inside GT, clutter channels on all valid
-    steps."""
+def clutter_attention(model, data: dict, sums: np.ndarray) -> None:
+    """Add the attention sums and counts of one batch of the clutter set (``CLUTTER_GROUPS``)."""
     preset = TAL_PRESETS['clutter']
     label, clutter = (slice(*preset.class_channels), slice(*preset.clutter_channels))
     attention = model.attention(model.select_inputs(data['inputs']))
@@ -75,59 +116,139 @@ def attention_means(model, data: dict, sums: np.ndarray) -> None:
         valid = steps < sample.metainfo['num_valid']
         for i, (channels, steps_used) in enumerate(((label, inside), (label, valid & ~inside),
                                                     (clutter, inside), (clutter, valid))):
-            sums[i] += [float(lam[channels][:, steps_used].sum()),
-                        lam[channels][:, steps_used].numel()]
+            sums[0, i] += [float(lam[channels][:, steps_used].sum()),
+                           lam[channels][:, steps_used].numel()]
 
 
-def run(name: str, seed: int, iters: int, work_dir: str) -> dict:
+class StepSpans:
+    """The actions and the distractors of the frame set's videos, in seconds."""
+
+    def __init__(self, data_root: str):
+        with open(osp.join(data_root, 'annotations.json')) as f:
+            database = json.load(f)['database']
+        with open(osp.join(data_root, 'summary.json')) as f:
+            distractors = json.load(f)['distractors']
+        self.actions = {video: np.array([a['segment'] for a in entry['annotations']]
+                                        ).reshape(-1, 2) for video, entry in database.items()}
+        self.distractors = {video: np.array(spans).reshape(-1, 2)
+                            for video, spans in distractors.items()}
+
+    def groups(self, metainfo: dict, num_steps: int, window_size: int) -> np.ndarray:
+        """The ``STEP_GROUPS`` index of each of ``num_steps`` steps spanning a window of
+        ``window_size`` units (-1: padding)."""
+        centres = (np.arange(num_steps) + 0.5) * window_size / num_steps
+        seconds = window_to_seconds(centres, metainfo)
+        video = metainfo['video_name']
+
+        def inside(spans):
+            return ((seconds[:, None] >= spans[None, :, 0]) &
+                    (seconds[:, None] <= spans[None, :, 1])).any(axis=1)
+
+        groups = np.where(inside(self.actions[video]), 0,
+                          np.where(inside(self.distractors[video]), 1, 2))
+        return np.where(centres < metainfo['num_valid'], groups, -1)
+
+
+def frame_attention(model, data: dict, sums: np.ndarray, spans: StepSpans) -> None:
+    """Add the attention sums and counts of one batch of the frame set: per map (row) and
+    ``STEP_GROUPS`` (column), the attention averaged over its channels at each step."""
+    x = model.select_inputs(data['inputs'])
+    attentions = model.attend(model.backbone(x)) if hasattr(model, 'attend') else \
+        [model.attention(x)]
+    for row, attention in enumerate(attentions):
+        per_step = attention.mean(1)  # (B, T_map)
+        for values, sample in zip(per_step, data['data_samples']):
+            groups = spans.groups(sample.metainfo, len(values), model.window_size)
+            for column in range(len(STEP_GROUPS)):
+                chosen = values[torch.from_numpy(groups == column)]
+                sums[row, column] += [float(chosen.sum()), chosen.numel()]
+
+
+def run(dataset: str, name: str, seed: int, iters: int, work_dir: str) -> dict:
     """Train one model with one seed; its accuracy, times, parameters, FLOPs (+ attention)."""
-    sums = np.zeros((4, 2))
+    cfg = benchmark_config(model_config(dataset, name), name, seed, iters, work_dir)
+    is_gaf = name.startswith('GAF')
+    rows, columns = (2 if is_gaf and 'features' not in name and dataset == 'frames' else 1,
+                     len(STEP_GROUPS) if dataset == 'frames' else len(CLUTTER_GROUPS))
+    sums = np.zeros((rows, columns, 2))
+    spans = StepSpans(osp.join(work_dir, 'data', DATASETS[dataset]['data_dir'])) \
+        if dataset == 'frames' and is_gaf else None
 
     def add_attention(model, data):
-        if getattr(model, 'with_gaf', False):
-            attention_means(model, model.data_preprocessor(data), sums)
+        if is_gaf:
+            data = model.data_preprocessor(data)
+            if spans is None:
+                clutter_attention(model, data, sums)
+            else:
+                frame_attention(model, data, sums, spans)
 
-    result = train_and_score(build_config(name, seed, iters, work_dir), add_attention)
-    if sums[0, 1]:
-        result.update({key: sums[i, 0] / sums[i, 1] for i, key in enumerate(ATTENTION_KEYS)})
+    result = train_and_score(cfg, add_attention)
+    if is_gaf:
+        result['attention'] = sums[..., 0] / np.maximum(sums[..., 1], 1)
     return result
 
 
-def attention_table(results: dict) -> str:
-    """Markdown: GAF's mean attention per channel group, mean (min-max) over its runs."""
-    attention = [r for runs in results.values() for r in runs if 'att_label' in r]
-    lines = ['| GAF attention (validation windows) | mean (min-max) |', '|---|---|']
-    for key, text in zip(ATTENTION_KEYS, ('label channels 0-15, inside actions',
-                                          'label channels 0-15, outside actions',
-                                          'clutter channels 16-31, inside actions',
-                                          'clutter channels 16-31, all steps')):
-        values = [r[key] for r in attention]
-        lines.append(f'| {text} | {np.mean(values):.3f} ({min(values):.3f}-'
-                     f'{max(values):.3f}) |')
+def attention_table(dataset: str, results: dict) -> str:
+    """Markdown: each GAF model's mean attention per group, mean [min, max] over its runs."""
+    groups = STEP_GROUPS if dataset == 'frames' else CLUTTER_GROUPS
+    header = ['GAF attention (validation windows)', *groups]
+    if dataset == 'frames':
+        header.append('actions - distractors')
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    for name, runs in results.items():
+        if 'attention' not in runs[0]:
+            continue
+        values = np.stack([r['attention'] for r in runs])  # (runs, maps, groups)
+        if dataset == 'frames':
+            values = np.concatenate([values, values[..., :1] - values[..., 1:2]], axis=-1)
+        maps = ['Mixed_4f', 'Mixed_5c'] if values.shape[1] == 2 else ['features']
+        for row, map_name in enumerate(maps):
+            cells = [f'{name}, {map_name}' if dataset == 'frames' else name]
+            for column in range(values.shape[2]):
+                v = values[:, row, column]
+                cells.append(f'{v.mean():.3f} [{v.min():.3f}, {v.max():.3f}]')
+            lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--models', nargs='+', default=list(MODELS), choices=MODELS,
-                        help='the first is the reference of the ratios')
-    add_arguments(parser, iters=150, work_dir='work_dirs/gaf_benchmark',
-                  data_dir='synthetic_tal_clutter')
+    parser.add_argument('--dataset', default='frames', choices=sorted(DATASETS),
+                        help='the frame-level set (end-to-end models and their feature '
+                        'variants) or the clutter feature set')
+    parser.add_argument('--models', nargs='+',
+                        help='the first is the reference of the ratios (default: all of the '
+                        f"dataset's: frames {' '.join(DATASETS['frames']['models'])}; clutter "
+                        f"{' '.join(DATASETS['clutter']['models'])})")
+    add_arguments(parser, iters=None, work_dir='work_dirs/gaf_benchmark',
+                  data_dir='synthetic_tal_frames or synthetic_tal_clutter')
     args = parser.parse_args(argv)
+    dataset = DATASETS[args.dataset]
+    args.models = args.models or list(dataset['models'])
+    unknown = [name for name in args.models if name not in dataset['models']]
+    if unknown:
+        raise ValueError(f"--models {' '.join(unknown)}: not a model of --dataset {args.dataset} "
+                     f"(choose from {' '.join(dataset['models'])})")
+    if args.actionformer and args.dataset != 'clutter':
+        raise ValueError('--actionformer runs on --dataset clutter only')
+    if args.iters is None:
+        args.iters = dataset['iters']
     check_arguments(args)
     work_dir = osp.abspath(args.work_dir)
-    enter_work_dir(work_dir, 'synthetic_tal_clutter', preset='clutter', seed=args.data_seed)
-    runs = {name: lambda seed, name=name: run(name, seed, args.iters, work_dir)
+    enter_work_dir(work_dir, dataset['data_dir'], preset=dataset['preset'], seed=args.data_seed,
+                   generate=dataset['generate'])
+    runs = {name: lambda seed, name=name: run(args.dataset, name, seed, args.iters, work_dir)
             for name in args.models}
     if args.actionformer:
         runs['ActionFormer'] = lambda seed: run_actionformer(
-            osp.abspath(args.actionformer), build_config('AFSD', seed, args.iters, work_dir),
-            seed, args.iters)
+            osp.abspath(args.actionformer),
+            benchmark_config(model_config('clutter', 'AFSD'), 'AFSD', seed, args.iters,
+                             work_dir), seed, args.iters)
     results = run_seeds(runs, args.seeds, 'mAP@0.5')
     print(format_table(results, args.seeds, first_column='model'))
-    if any('att_label' in r for runs in results.values() for r in runs):
+    if any('attention' in runs[0] for runs in results.values()):
         print()
-        print(attention_table(results))
+        print(attention_table(args.dataset, results))
 
 
 if __name__ == '__main__':
