@@ -47,6 +47,21 @@ def test_padding_is_nobodys_neighbour_and_short_lists_repeat_self():
     assert set(row.tolist()) == {0, 1, 2, 3} and (row == 0).sum() == 3
 
 
+def test_graph_layer_on_a_level_shorter_than_k():
+    # 4 positions, k = 12: every position's list is the 4 positions, then itself (8 in all), so
+    # the layer's max over edges is the max over all positions' messages (+ its own centre term)
+    from vsgt_projects.vsgn.vsgn.xgpn import CrossScaleGraphLayer
+    torch.manual_seed(0)
+    layer = CrossScaleGraphLayer(channels=5, num_neighbours=12)
+    x = torch.randn(2, 5, 4)
+    out = layer(x)
+    points = x.transpose(1, 2)
+    messages = points @ layer.mlp.weight[:, :5].T
+    centre = points @ layer.mlp.weight[:, 5:].T + layer.mlp.bias
+    expected = messages.amax(dim=1, keepdim=True) + centre
+    torch.testing.assert_close(out, expected.transpose(1, 2))
+
+
 def test_anchor_count_and_layout_of_the_thumos_window():
     sizes = [1280 // 2**(level + 2) for level in range(5)]
     anchors = make_anchors(sizes, [4, 8, 16, 32, 64], (1., 1.5))

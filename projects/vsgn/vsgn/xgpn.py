@@ -77,7 +77,7 @@ class CrossScaleGraphLayer(nn.Module):
         centre = F.linear(points, self.mlp.weight[:, channels:], self.mlp.bias)
         flat = neighbours + (torch.arange(batch, device=x.device) * length)[:, None, None]
         gathered = messages.reshape(batch * length, -1)[flat.reshape(-1)]
-        gathered = gathered.reshape(batch, length, self.num_neighbours, -1)
+        gathered = gathered.reshape(batch, length, neighbours.shape[-1], -1)
         return (gathered.amax(dim=2) + centre).transpose(1, 2)
 
 
