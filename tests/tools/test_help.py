@@ -31,7 +31,7 @@ HEAVY = {
     'tools/analysis/vis_significance.py', 'projects/vsgn/tools/benchmark_memory.py',
     'projects/vsgn/tools/convert_hdf5_features.py',
     'projects/vsgn/tools/convert_official_checkpoint.py',
-    'projects/gaf/tools/convert_official_checkpoint.py',
+    'projects/gaf/tools/convert_official_checkpoint.py', 'projects/gaf/tools/benchmark_step.py',
 }
 # One mmengine import (DictAction) is allowed; torch and the models are not.
 CHEAP_CPU_S = 1.5

@@ -2,6 +2,8 @@
 # frames at 10 fps, 3 classes among drifting distractors that are no action): windows of 128
 # whole frames, every 32 for training (random 32 crop and flip: the frames themselves, moved
 # by nothing) and every 64 for testing (centre crop).
+_base_ = './synthetic_frames_metric.py'
+
 data_root = 'data/synthetic_tal_frames'
 ann_file = f'{data_root}/annotations.json'
 windows = dict(type='TALFrameDataset', ann_file=ann_file,
@@ -37,14 +39,3 @@ val_dataloader = dict(
         ],
         **windows))
 test_dataloader = val_dataloader
-# Short actions: <= 20 frames (20.5 / 10 s keeps float rounding out of the way).
-val_evaluator = dict(
-    type='TALDetectionMetric',
-    ann_file=ann_file,
-    subset='validation',
-    tiou_thrs=(0.3, 0.4, 0.5, 0.6, 0.7),
-    nms=dict(type='soft_nms', sigma=0.5, iou_thr=0., class_agnostic=False),
-    max_per_video=-1,
-    min_score=0.001,
-    short_max_length=20.5 / 10)
-test_evaluator = val_evaluator

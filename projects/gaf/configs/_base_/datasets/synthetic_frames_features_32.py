@@ -3,6 +3,8 @@
 # synthetic_frames_128.py cuts the frames: windows of 32 steps (128 frames), every 8 for training
 # (AFSD's rule: windows holding a whole action, every action at least half inside, clipped) and
 # every 16 for testing.
+_base_ = './synthetic_frames_metric.py'
+
 data_root = 'data/synthetic_tal_frames'
 ann_file = f'{data_root}/annotations.json'
 windows = dict(
@@ -28,14 +30,3 @@ val_dataloader = dict(
     dataset=dict(subset='validation', pipeline=pipeline, test_mode=True, window_stride=16,
                  **windows))
 test_dataloader = val_dataloader
-# Short actions: <= 20 frames (20.5 / 10 s keeps float rounding out of the way).
-val_evaluator = dict(
-    type='TALDetectionMetric',
-    ann_file=ann_file,
-    subset='validation',
-    tiou_thrs=(0.3, 0.4, 0.5, 0.6, 0.7),
-    nms=dict(type='soft_nms', sigma=0.5, iou_thr=0., class_agnostic=False),
-    max_per_video=-1,
-    min_score=0.001,
-    short_max_length=20.5 / 10)
-test_evaluator = val_evaluator
