@@ -129,3 +129,26 @@ def test_run_cli_destroys_the_process_group_on_the_way_out(tmp_path):
     with pytest.raises(SystemExit):
         run_cli(main, [])
     assert not dist.is_initialized()
+
+
+def test_run_cli_waits_for_every_rank_before_closing_after_a_good_run(tmp_path, monkeypatch):
+    import torch.distributed as dist
+    from vsgt.utils.launch import run_cli
+    calls = []
+    monkeypatch.setattr(dist, 'barrier', lambda *args, **kwargs: calls.append('barrier'))
+
+    def main(argv):
+        dist.init_process_group('gloo', init_method=f'file://{tmp_path}/store', rank=0,
+                                world_size=1)
+
+    run_cli(main, [])
+    assert calls == ['barrier'] and not dist.is_initialized()
+    calls.clear()
+
+    def failing(argv):
+        main(argv)
+        raise ValueError('bad input')
+
+    with pytest.raises(SystemExit):  # a failed rank must not wait for the others
+        run_cli(failing, [])
+    assert calls == [] and not dist.is_initialized()

@@ -69,8 +69,8 @@ def test_dist_test_on_two_cpu_ranks_equals_one_process(synthetic_root, tmp_path,
     checkpoint = single_process_test[0]
     result = run_tool('dist_test.sh', SYNTHETIC_CONFIG, checkpoint, 2, '--work-dir',
                       tmp_path / 'test', '--dump', tmp_path / 'test.pkl', '--cfg-options',
-                      *FAST, cwd=synthetic_root, env=dict(PORT='29519'))
-    assert result.returncode == 0, result.stderr[-4000:]
+                      *FAST, cwd=synthetic_root, env=dict(PORT='29519', PYTHONFAULTHANDLER='1'))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
     assert_same_result(tmp_path / 'test', tmp_path / 'test.pkl', single_process_test)
 
 
@@ -79,10 +79,11 @@ def test_slurm_test_on_two_cpu_tasks_equals_one_process(synthetic_root, tmp_path
     checkpoint = single_process_test[0]
     fake_slurm(tmp_path / 'bin')
     env = dict(PATH=f"{tmp_path / 'bin'}:{os.environ['PATH']}", GPUS='2', GPUS_PER_NODE='0',
-               TASKS_PER_NODE='2', MASTER_PORT='29535', SRUN_LOG=str(tmp_path / 'srun.txt'))
+               TASKS_PER_NODE='2', MASTER_PORT='29535', SRUN_LOG=str(tmp_path / 'srun.txt'),
+               PYTHONFAULTHANDLER='1')
     result = run_tool('slurm_test.sh', 'cpu', 'vsgt-test', SYNTHETIC_CONFIG, checkpoint,
                       '--work-dir', tmp_path / 'test', '--dump', tmp_path / 'test.pkl',
                       '--cfg-options', *FAST, cwd=synthetic_root, env=env)
-    assert result.returncode == 0, result.stderr[-4000:]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
     assert '--ntasks=2' in (tmp_path / 'srun.txt').read_text()
     assert_same_result(tmp_path / 'test', tmp_path / 'test.pkl', single_process_test)

@@ -49,10 +49,10 @@ def test_two_slurm_tasks_on_a_cpu_node_train_the_same_model(synthetic_root, tmp_
     work_dir = tmp_path / 'work'
     env = dict(PATH=f"{tmp_path / 'bin'}:{os.environ['PATH']}", GPUS='2', GPUS_PER_NODE='0',
                TASKS_PER_NODE='2', MASTER_PORT='29533', SRUN_LOG=str(tmp_path / 'srun.txt'),
-               PYTHONPATH=osp.join(ROOT, 'tests', 'tools'))
+               PYTHONPATH=osp.join(ROOT, 'tests', 'tools'), PYTHONFAULTHANDLER='1')
     result = run_tool('slurm_train.sh', 'cpu', 'vsgt-test', config, work_dir, '--cfg-options',
                       *FAST, cwd=synthetic_root, env=env)
-    assert result.returncode == 0, result.stderr[-4000:]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
 
     srun_args = (tmp_path / 'srun.txt').read_text()
     assert '-p cpu --job-name=vsgt-test --ntasks=2 --ntasks-per-node=2' in srun_args

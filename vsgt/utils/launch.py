@@ -4,6 +4,7 @@
 """
 import argparse
 import ast
+import gc
 import glob
 import inspect
 import os
@@ -302,26 +303,37 @@ def clean_failure(work_dir, keep_if=lambda created: False):
         raise
 
 
-def close_process_group():
-    """Destroy this process's ``torch.distributed`` process group, if any. PyTorch asks every
-    process to do so before it exits; a group left to the interpreter's shutdown can abort the
-    process (gloo: "terminate called without an active exception", exit code -6)."""
+def close_process_group(synchronise: bool = False):
+    """Destroy this process's ``torch.distributed`` process group, if any, and free what it held.
+    PyTorch asks every process to do so before it exits; a group left to the interpreter's
+    shutdown can abort the process (gloo: "terminate called without an active exception", exit
+    code -6). ``synchronise``: first wait at a barrier for every rank (after a run that ended
+    well on this rank), so that no rank tears its connections and the store down while another
+    still uses them."""
     dist = sys.modules.get('torch.distributed')
     if dist is not None and dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
+        try:
+            if synchronise:
+                dist.barrier()
+        finally:
+            dist.destroy_process_group()
+            gc.collect()
 
 
 def run_cli(main, argv=None):
     """Run a tool's ``main`` and turn user errors into one line on stderr and exit code 1; the
-    process group of a distributed run is destroyed on the way out.
+    process group of a distributed run is destroyed on the way out (after a barrier when this
+    rank's run ended well).
 
     Set ``VSGT_DEBUG=1`` to see the full traceback instead.
     """
     prog = osp.basename(sys.argv[0])
+    ended_well = False
     try:
         _run_main(main, argv, prog)
+        ended_well = True
     finally:
-        close_process_group()
+        close_process_group(synchronise=ended_well)
 
 
 def _run_main(main, argv, prog):
