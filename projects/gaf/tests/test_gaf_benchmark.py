@@ -62,6 +62,22 @@ def test_step_groups_by_hand(tmp_path):
     assert spans.groups(later, num_steps=6, window_size=48).tolist() == [1, 1, 1, 2, -1, -1]
 
 
+def test_attention_tables_by_hand():
+    runs = [dict(attention=dict(mixed_4f=np.array([0.6, 0.5, 0.4]))),
+            dict(attention=dict(mixed_4f=np.array([0.7, 0.7, 0.2])))]
+    table = benchmark.attention_table('frames', dict(AFSD=[dict()], GAF=runs)).splitlines()
+    assert table[0] == ('| GAF attention (validation windows) | actions | distractors only | '
+                        'neither | actions - distractors |')
+    # means over the runs [min, max]; the last column is per run (0.1, 0.0), then averaged
+    assert table[2] == ('| GAF, Mixed_4f | 0.650 [0.600, 0.700] | 0.600 [0.500, 0.700] | '
+                        '0.300 [0.200, 0.400] | 0.050 [0.000, 0.100] |')
+    assert len(table) == 3  # AFSD has no attention row
+    clutter = benchmark.attention_table(
+        'clutter', dict(GAF=[dict(attention=dict(features=np.array([0.5, 0.4, 0.3, 0.2])))]))
+    assert clutter.splitlines()[2] == ('| GAF | 0.500 [0.500, 0.500] | 0.400 [0.400, 0.400] | '
+                                       '0.300 [0.300, 0.300] | 0.200 [0.200, 0.200] |')
+
+
 @pytest.fixture(scope='module')
 def tiny_work_dir(tmp_path_factory):
     work_dir = tmp_path_factory.mktemp('gaf_benchmark')

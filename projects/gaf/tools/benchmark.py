@@ -37,6 +37,7 @@ self-attention, trained on the same windows with AFSD's optimizer, schedule, bat
 import argparse
 import json
 import os.path as osp
+from collections import defaultdict
 
 import numpy as np
 import torch
@@ -72,7 +73,14 @@ SHARED_KEYS = ('train_dataloader', 'train_cfg', 'param_scheduler', 'default_hook
                'log_processor')
 
 
+#: The configs of the frame set's models (a ``-mean`` suffix only changes ``model.norm``).
+FRAME_CONFIGS = {'AFSD': 'afsd_synthetic-frames.py', 'GAF': 'gaf_synthetic-frames.py',
+                 'AFSD-features': 'afsd_synthetic-frames-features.py',
+                 'GAF-features': 'gaf_synthetic-frames-features.py'}
+
+
 def load(name: str) -> Config:
+    """A config of ``projects/gaf/configs``."""
     return Config.fromfile(osp.join(CONFIG_DIR, name))
 
 
@@ -91,9 +99,7 @@ def model_config(dataset: str, name: str) -> Config:
                          num_levels=4)
         return cfg
     base = name.replace('-mean', '')
-    features = base.endswith('-features')
-    cfg = load(f"{base.replace('-features', '').lower()}_synthetic-frames"
-               f"{'-features' if features else ''}.py")
+    cfg = load(FRAME_CONFIGS[base])
     if base == 'GAF':  # the iteration loop and schedule of AFSD, both passes at every step
         for key in SHARED_KEYS:
             cfg[key] = reference[key]
@@ -103,8 +109,9 @@ def model_config(dataset: str, name: str) -> Config:
     return cfg
 
 
-def clutter_attention(model, data: dict, sums: np.ndarray) -> None:
-    """Add the attention sums and counts of one batch of the clutter set (``CLUTTER_GROUPS``)."""
+def clutter_attention(model, data: dict, sums: dict) -> None:
+    """Add the attention sums and counts of one batch of the clutter set (``CLUTTER_GROUPS``) to
+    ``sums['features']``."""
     preset = TAL_PRESETS['clutter']
     label, clutter = (slice(*preset.class_channels), slice(*preset.clutter_channels))
     attention = model.attention(model.select_inputs(data['inputs']))
@@ -116,8 +123,8 @@ def clutter_attention(model, data: dict, sums: np.ndarray) -> None:
         valid = steps < sample.metainfo['num_valid']
         for i, (channels, steps_used) in enumerate(((label, inside), (label, valid & ~inside),
                                                     (clutter, inside), (clutter, valid))):
-            sums[0, i] += [float(lam[channels][:, steps_used].sum()),
-                           lam[channels][:, steps_used].numel()]
+            sums['features'][i] += [float(lam[channels][:, steps_used].sum()),
+                                    lam[channels][:, steps_used].numel()]
 
 
 class StepSpans:
@@ -149,28 +156,30 @@ class StepSpans:
         return np.where(centres < metainfo['num_valid'], groups, -1)
 
 
-def frame_attention(model, data: dict, sums: np.ndarray, spans: StepSpans) -> None:
-    """Add the attention sums and counts of one batch of the frame set: per map (row) and
-    ``STEP_GROUPS`` (column), the attention averaged over its channels at each step."""
+def frame_attention(model, data: dict, sums: dict, spans: StepSpans) -> None:
+    """Add the attention sums and counts of one batch of the frame set to ``sums[map]`` (the
+    I3D maps end to end, ``'features'`` otherwise), per ``STEP_GROUPS``: the attention averaged
+    over its channels at each step."""
     x = model.select_inputs(data['inputs'])
-    attentions = model.attend(model.backbone(x)) if hasattr(model, 'attend') else \
-        [model.attention(x)]
-    for row, attention in enumerate(attentions):
+    if hasattr(model, 'attend'):
+        attentions = dict(zip(model.maps, model.attend(model.backbone(x))))
+    else:
+        attentions = dict(features=model.attention(x))
+    for map_name, attention in attentions.items():
         per_step = attention.mean(1)  # (B, T_map)
         for values, sample in zip(per_step, data['data_samples']):
             groups = spans.groups(sample.metainfo, len(values), model.window_size)
             for column in range(len(STEP_GROUPS)):
                 chosen = values[torch.from_numpy(groups == column)]
-                sums[row, column] += [float(chosen.sum()), chosen.numel()]
+                sums[map_name][column] += [float(chosen.sum()), chosen.numel()]
 
 
 def run(dataset: str, name: str, seed: int, iters: int, work_dir: str) -> dict:
     """Train one model with one seed; its accuracy, times, parameters, FLOPs (+ attention)."""
     cfg = benchmark_config(model_config(dataset, name), name, seed, iters, work_dir)
     is_gaf = name.startswith('GAF')
-    rows, columns = (2 if is_gaf and 'features' not in name and dataset == 'frames' else 1,
-                     len(STEP_GROUPS) if dataset == 'frames' else len(CLUTTER_GROUPS))
-    sums = np.zeros((rows, columns, 2))
+    columns = len(STEP_GROUPS) if dataset == 'frames' else len(CLUTTER_GROUPS)
+    sums = defaultdict(lambda: np.zeros((columns, 2)))  # per map: (sum, count) per group
     spans = StepSpans(osp.join(work_dir, 'data', DATASETS[dataset]['data_dir'])) \
         if dataset == 'frames' and is_gaf else None
 
@@ -184,7 +193,8 @@ def run(dataset: str, name: str, seed: int, iters: int, work_dir: str) -> dict:
 
     result = train_and_score(cfg, add_attention)
     if is_gaf:
-        result['attention'] = sums[..., 0] / np.maximum(sums[..., 1], 1)
+        result['attention'] = {map_name: totals[:, 0] / np.maximum(totals[:, 1], 1)
+                               for map_name, totals in sums.items()}
     return result
 
 
@@ -198,14 +208,12 @@ def attention_table(dataset: str, results: dict) -> str:
     for name, runs in results.items():
         if 'attention' not in runs[0]:
             continue
-        values = np.stack([r['attention'] for r in runs])  # (runs, maps, groups)
-        if dataset == 'frames':
-            values = np.concatenate([values, values[..., :1] - values[..., 1:2]], axis=-1)
-        maps = ['Mixed_4f', 'Mixed_5c'] if values.shape[1] == 2 else ['features']
-        for row, map_name in enumerate(maps):
-            cells = [f'{name}, {map_name}' if dataset == 'frames' else name]
-            for column in range(values.shape[2]):
-                v = values[:, row, column]
+        for map_name in runs[0]['attention']:
+            values = np.stack([r['attention'][map_name] for r in runs])  # (runs, groups)
+            if dataset == 'frames':
+                values = np.concatenate([values, values[:, :1] - values[:, 1:2]], axis=1)
+            cells = [f'{name}, {map_name.capitalize()}' if dataset == 'frames' else name]
+            for v in values.T:
                 cells.append(f'{v.mean():.3f} [{v.min():.3f}, {v.max():.3f}]')
             lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
